@@ -1,0 +1,9 @@
+"""Arm CCA confidential VMs (realms) for OpenStack Nova.
+
+Every Nova process of a deployment calls :func:`activate` before it starts
+its service; the ``nova-cca-*`` console scripts and WSGI modules do that.
+"""
+
+from nova_cca.activation import UnsupportedNovaVersion, activate
+
+__all__ = ['activate', 'UnsupportedNovaVersion']

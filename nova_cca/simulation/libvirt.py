@@ -1,0 +1,87 @@
+"""A fake libvirt connection that is an aarch64 (or x86_64) host.
+
+Builds on Nova's fake libvirt ``Connection`` and changes three things: the
+host architecture its capabilities report, the aarch64 domain capabilities
+it serves (from a given document), and a record of every guest definition
+it was given, keyed by instance UUID.
+"""
+
+import collections
+import threading
+from unittest import mock
+
+from lxml import etree
+from nova.objects import fields
+from nova.tests.fixtures import libvirt as fakelibvirt
+from oslo_utils import versionutils
+
+_uname_lock = threading.Lock()
+
+#: versions of the libvirt/QEMU forks that carry CCA (late 2026)
+LIBVIRT_VERSION = (11, 0, 0)
+QEMU_VERSION = (9, 2, 0)
+
+
+def host_info(arch, vcpus=8, memory_mb=16384):
+    """A fake HostInfo of ``vcpus`` CPUs on one NUMA node."""
+    info = fakelibvirt.HostInfo(cpu_nodes=1, cpu_sockets=1, cpu_cores=vcpus,
+                                cpu_threads=1, kB_mem=memory_mb * 1024)
+    info.arch = arch
+    return info
+
+
+class SimulatedConnection(fakelibvirt.Connection):
+
+    def __init__(self, arch=fields.Architecture.AARCH64, domcaps=None,
+                 info=None, hostname=None, libvirt_version=LIBVIRT_VERSION,
+                 qemu_version=QEMU_VERSION):
+        super().__init__(
+            'qemu:///system', host_info=info or host_info(arch),
+            hostname=hostname,
+            version=versionutils.convert_version_to_int(libvirt_version),
+            hv_version=versionutils.convert_version_to_int(qemu_version))
+        self.arch = arch
+        #: the aarch64 domain capabilities document served to Nova
+        self.domcaps = domcaps
+        #: {instance uuid: [guest XML given to libvirt, oldest first]}
+        self.guest_xml = collections.defaultdict(list)
+        #: getDomainCapabilities calls, for measuring caching
+        self.domain_capability_calls = 0
+
+    def getCapabilities(self):
+        # Nova's fake picks the host template by os.uname().machine.
+        uname = fakelibvirt.os_uname('Linux', self.hostname or '',
+                                     '6.13.0', '', self.arch)
+        with _uname_lock, mock.patch('os.uname', new=lambda: uname):
+            return super().getCapabilities()
+
+    def getDomainCapabilities(self, emulatorbin, arch, machine_type,
+                              virt_type, flags):
+        self.domain_capability_calls += 1
+        if self.arch == fields.Architecture.AARCH64 and arch == self.arch \
+                and self.domcaps is not None:
+            if callable(self.domcaps):
+                return self.domcaps()
+            return self.domcaps
+        return super().getDomainCapabilities(
+            emulatorbin, arch, machine_type, virt_type, flags)
+
+    def _record(self, xml):
+        try:
+            uuid = etree.fromstring(xml.encode()).findtext('uuid')
+        except etree.XMLSyntaxError:
+            uuid = None
+        self.guest_xml[uuid].append(xml)
+
+    def defineXML(self, xml):
+        self._record(xml)
+        return super().defineXML(xml)
+
+    def createXML(self, xml, flags):
+        self._record(xml)
+        return super().createXML(xml, flags)
+
+    def last_guest_xml(self, instance_uuid):
+        """The XML libvirt was given at the instance's last spawn, or None."""
+        history = self.guest_xml.get(instance_uuid)
+        return history[-1] if history else None

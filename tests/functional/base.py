@@ -1,0 +1,156 @@
+"""Functional test base: Nova's real API, conductor, scheduler and compute
+services in-process, real Placement, and simulated aarch64 hosts."""
+
+import copy
+import logging
+import urllib.parse
+import uuid
+
+import fixtures
+from nova.tests.functional.libvirt import base as libvirt_base
+
+from nova_cca.simulation import compute as sim_compute
+from nova_cca.simulation import domcaps
+
+REALM_EXTRA_SPECS = {'hw:mem_encryption': 'true',
+                     'hw:mem_encryption_model': 'arm-cca'}
+REALM_IMAGE_PROPERTIES = {'hw_architecture': 'aarch64',
+                          'hw_firmware_type': 'uefi',
+                          'hw_firmware_stateless': True,
+                          'hw_machine_type': 'virt'}
+
+
+class PlacementRequestLog(fixtures.Fixture):
+    """What Placement was asked, read from Placement's own request log."""
+
+    def _setUp(self):
+        self.requests = []
+        log = logging.getLogger('placement.requestlog')
+        collector = _Collector(self.requests)
+        log.addHandler(collector)
+        self.addCleanup(log.removeHandler, collector)
+        previous = log.level
+        log.setLevel(logging.INFO)
+        self.addCleanup(log.setLevel, previous)
+
+    def allocation_candidate_queries(self):
+        """Parsed query of every GET /allocation_candidates, in order."""
+        queries = []
+        for method, uri in self.requests:
+            path, _, query = uri.partition('?')
+            if method == 'GET' and path.endswith('/allocation_candidates'):
+                queries.append(urllib.parse.parse_qs(query))
+        return queries
+
+
+class _Collector(logging.Handler):
+    def __init__(self, sink):
+        super().__init__(logging.INFO)
+        self.sink = sink
+
+    def emit(self, record):
+        args = record.args if isinstance(record.args, dict) else {}
+        if 'REQUEST_METHOD' in args:
+            self.sink.append((args['REQUEST_METHOD'], args['REQUEST_URI']))
+
+
+class RealmTestBase(libvirt_base.ServersTestBase):
+    microversion = 'latest'
+    ADMIN_API = True
+
+    def setUp(self):
+        super().setUp()
+        self.placement_log = self.useFixture(PlacementRequestLog())
+        self.hosts = {}
+
+    def _setup_compute_service(self):
+        self.flags(compute_driver=sim_compute.DRIVER)
+
+    # hosts
+
+    def start_host(self, hostname, domcaps_xml=None, arch='aarch64',
+                   **kwargs):
+        """Start a compute on a simulated host; CCA sha256+sha512 default."""
+        if domcaps_xml is None and arch == 'aarch64':
+            domcaps_xml = domcaps.packaged(domcaps.CCA_SHA256_SHA512)
+        host = self.useFixture(sim_compute.SimulatedComputeHost(
+            self.start_service, hostname, arch=arch, domcaps=domcaps_xml,
+            **kwargs))
+        self.hosts[hostname] = host
+        self.computes[hostname] = host.service
+        self.compute_rp_uuids[hostname] = self._provider_uuid(hostname)
+        return host
+
+    def restart_host(self, hostname):
+        host = self.hosts[hostname]
+        host.restart()
+        self.computes[hostname] = host.service
+        return host
+
+    def _provider_uuid(self, name):
+        providers = self.placement.get(
+            '/resource_providers?name=%s' % name).body['resource_providers']
+        return providers[0]['uuid'] if providers else None
+
+    def provider(self, name):
+        """{'uuid', 'inventories', 'traits', 'usages'} of a provider."""
+        rp_uuid = self._provider_uuid(name)
+        if rp_uuid is None:
+            return None
+        base = '/resource_providers/%s' % rp_uuid
+        get = lambda path: self.placement.get(  # noqa: E731
+            base + path, version='1.36').body
+        return {
+            'uuid': rp_uuid,
+            'inventories': get('/inventories')['inventories'],
+            'traits': set(get('/traits')['traits']),
+            'usages': get('/usages')['usages'],
+        }
+
+    def allocations_by_provider_name(self, server_id):
+        allocs = self.placement.get(
+            '/allocations/%s' % server_id, version='1.28').body['allocations']
+        names = {}
+        for rp_uuid in allocs:
+            names[rp_uuid] = self.placement.get(
+                '/resource_providers/%s' % rp_uuid).body['name']
+        return {names[rp]: a['resources'] for rp, a in allocs.items()}
+
+    # flavors and images
+
+    def create_flavor(self, extra_specs=None, vcpu=1, memory_mb=512, disk=1):
+        return self._create_flavor(vcpu=vcpu, memory_mb=memory_mb, disk=disk,
+                                   ephemeral=0, extra_spec=extra_specs)
+
+    def realm_flavor(self, **kwargs):
+        return self.create_flavor(dict(REALM_EXTRA_SPECS), **kwargs)
+
+    def create_image(self, **properties):
+        image = copy.deepcopy(self.glance.image1)
+        image['id'] = str(uuid.uuid4())
+        image['name'] = 'image-%s' % image['id'][:8]
+        image['properties'] = {k: v for k, v in properties.items()
+                               if v is not None}
+        self.glance.create(None, image)
+        return image['id']
+
+    def realm_image(self, **overrides):
+        props = dict(REALM_IMAGE_PROPERTIES)
+        props.update(overrides)
+        return self.create_image(**props)
+
+    def plain_aarch64_image(self):
+        return self.create_image(hw_architecture='aarch64',
+                                 hw_firmware_type='uefi',
+                                 hw_machine_type='virt')
+
+    # servers
+
+    def boot(self, flavor_id, image_id, expected_state='ACTIVE', **kwargs):
+        return self._create_server(
+            flavor_id=flavor_id, image_uuid=image_id, networks='none',
+            expected_state=expected_state, **kwargs)
+
+    def guest_xml(self, server):
+        host = self.hosts[server['OS-EXT-SRV-ATTR:host']]
+        return host.guest_xml(server['id'])
