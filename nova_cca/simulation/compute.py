@@ -66,9 +66,21 @@ class SimulatedComputeHost(fixtures.Fixture):
                 _realm_host_conf(self.conf):
             self.service = self._start_service(
                 'compute', host=self.hostname, cell_name=self.cell_name)
-        host = self.service.manager.driver._host
-        host.get_connection = lambda: self.connection
+        driver = self.service.manager.driver
+        driver._host.get_connection = lambda: self.connection
+        driver.migrate_disk_and_power_off = self._make_disk_mover(driver)
         return self.service
+
+    @staticmethod
+    def _make_disk_mover(driver):
+        # A simulated host has no instance disks to copy to another host
+        # (images are never written): power the guest off, report no disks.
+        def migrate_disk_and_power_off(context, instance, dest, flavor,
+                                       network_info, block_device_info=None,
+                                       timeout=0, retry_interval=0):
+            driver.power_off(instance, timeout, retry_interval)
+            return '[]'
+        return migrate_disk_and_power_off
 
     def stop(self):
         if self.service is not None:

@@ -1,0 +1,1 @@
+"""Activated WSGI applications: use these instead of ``nova.wsgi.*``."""

@@ -1,0 +1,86 @@
+"""nova_cca.conf: the [arm_cca] options."""
+
+import pytest
+from oslo_config import cfg
+
+import nova.conf
+from nova_cca import conf
+
+
+def opts_by_name():
+    (group, opts), = conf.list_opts()
+    return group, {opt.name: opt for opt in opts}
+
+
+def test_list_opts_group():
+    group, opts = opts_by_name()
+    assert isinstance(group, cfg.OptGroup)
+    assert group.name == 'arm_cca'
+    assert set(opts) == {'max_guests', 'default_measurement_algo'}
+
+
+def test_max_guests_option():
+    _, opts = opts_by_name()
+    opt = opts['max_guests']
+    assert isinstance(opt, cfg.IntOpt)
+    assert opt.default is None
+    assert opt.type.min == 0
+    assert opt.type.max is None
+    assert opt.help.strip()
+
+
+def test_default_measurement_algo_option():
+    _, opts = opts_by_name()
+    opt = opts['default_measurement_algo']
+    assert isinstance(opt, cfg.StrOpt)
+    assert opt.default is None
+    assert list(opt.type.choices) == ['sha256', 'sha512']
+    assert opt.help.strip()
+
+
+def test_options_registered_on_nova_conf():
+    CONF = nova.conf.CONF
+    assert CONF.arm_cca.max_guests is None
+    assert CONF.arm_cca.default_measurement_algo is None
+
+
+def test_register_opts_on_a_fresh_config():
+    fresh = cfg.ConfigOpts()
+    conf.register_opts(fresh)
+    fresh([], project='nova-cca-test')
+    assert fresh.arm_cca.max_guests is None
+    assert fresh.arm_cca.default_measurement_algo is None
+
+
+@pytest.fixture
+def CONF():
+    conf_ = nova.conf.CONF
+    yield conf_
+    conf_.clear_override('max_guests', group='arm_cca')
+    conf_.clear_override('default_measurement_algo', group='arm_cca')
+
+
+@pytest.mark.parametrize('value', [0, 1, 128])
+def test_max_guests_accepts_non_negative(CONF, value):
+    CONF.set_override('max_guests', value, group='arm_cca')
+    assert CONF.arm_cca.max_guests == value
+
+
+def test_max_guests_refuses_negative(CONF):
+    with pytest.raises(ValueError):
+        CONF.set_override('max_guests', -1, group='arm_cca')
+    assert CONF.arm_cca.max_guests is None
+
+
+@pytest.mark.parametrize('value', ['sha256', 'sha512'])
+def test_default_measurement_algo_accepts_choices(CONF, value):
+    CONF.set_override('default_measurement_algo', value, group='arm_cca')
+    assert CONF.arm_cca.default_measurement_algo == value
+
+
+@pytest.mark.parametrize('value', ['sha384', 'SHA256', 'md5'])
+def test_default_measurement_algo_refuses_others(CONF, value):
+    with pytest.raises(ValueError):
+        CONF.set_override('default_measurement_algo', value,
+                          group='arm_cca')
+    assert CONF.arm_cca.default_measurement_algo is None
