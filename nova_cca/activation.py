@@ -23,9 +23,13 @@ SUPPORTED_NOVA_MAJOR = 34
 
 #: attribute set on every function this module wraps
 _MARK = '__nova_cca_wrapped__'
-#: compute_driver = libvirt_cca.LibvirtCCADriver
+#: compute_driver = libvirt_cca.<name>: where each driver class lives
 DRIVER_MODULE = 'nova.virt.libvirt_cca'
-DRIVER_IMPLEMENTATION = 'nova_cca.driver'
+DRIVERS = {
+    'LibvirtCCADriver': 'nova_cca.driver',
+    # the same driver on a simulated host (nova-cca simulate, tests)
+    'SimulatedLibvirtCCADriver': 'nova_cca.simulation.driver',
+}
 
 _lock = threading.Lock()
 _active = False
@@ -176,15 +180,16 @@ def _register_host_hooks():
 
 
 class _LazyDriverModule(types.ModuleType):
-    """``nova.virt.libvirt_cca``: loads nova_cca.driver on first use, so
-    that processes which never load a compute driver do not import the
-    libvirt driver."""
+    """``nova.virt.libvirt_cca``: imports a driver on first use, so that
+    processes which never load a compute driver do not import the libvirt
+    driver."""
 
     def __getattr__(self, name):
-        if name.startswith('__'):
-            raise AttributeError(name)
-        implementation = importlib.import_module(DRIVER_IMPLEMENTATION)
-        return getattr(implementation, name)
+        if name not in DRIVERS:
+            raise AttributeError(
+                'nova.virt.libvirt_cca has no driver %r; known: %s'
+                % (name, ', '.join(sorted(DRIVERS))))
+        return getattr(importlib.import_module(DRIVERS[name]), name)
 
 
 def _register_compute_driver():

@@ -51,10 +51,9 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True,
 def _enum_values(element, name):
     if element is None:
         return ()
-    return tuple(
-        (value.text or '').strip()
-        for value in element.xpath('./enum[@name=$name]/value', name=name)
-        if (value.text or '').strip())
+    values = ((value.text or '').strip() for value in
+              element.xpath('./enum[@name=$name]/value', name=name))
+    return tuple(dict.fromkeys(v for v in values if v))
 
 
 def parse_domain_capabilities(xml, host_arch=model.AARCH64):

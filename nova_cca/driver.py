@@ -22,9 +22,12 @@ LOG = logging.getLogger(__name__)
 
 class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
 
+    #: the libvirt Host class this driver runs on
+    host_class = realm_host.RealmHost
+
     def __init__(self, virtapi, read_only=False):
         super().__init__(virtapi, read_only)
-        self._host = realm_host.RealmHost(
+        self._host = self.host_class(
             self._uri(), read_only,
             lifecycle_event_handler=self.emit_event,
             conn_event_handler=self._handle_conn_event)

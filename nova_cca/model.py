@@ -75,12 +75,14 @@ class RealmEncryptionConfig(hardware.MemEncryptionConfig):
                     "%s=%s: realms run only on %s hosts." %
                     (by, image, key, arch, AARCH64))
 
+        # Explicit, as for every encryption model: stateless firmware is
+        # only honoured for an image that says hw_firmware_type=uefi.
         firmware = props.get('hw_firmware_type')
-        if firmware is not None and firmware != REALM_FIRMWARE_TYPE:
+        if firmware != REALM_FIRMWARE_TYPE:
             raise exception.FlavorImageConflict(
                 "Arm CCA realm requested by %s, but image %s has "
                 "hw_firmware_type=%s: realms boot only with "
-                "hw_firmware_type=%s." % (by, image, firmware,
+                "hw_firmware_type=%s." % (by, image, firmware or 'unset',
                                           REALM_FIRMWARE_TYPE))
 
         mach_type = machine_type or props.get('hw_machine_type')

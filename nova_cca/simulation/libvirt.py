@@ -7,15 +7,13 @@ it was given, keyed by instance UUID.
 """
 
 import collections
-import threading
-from unittest import mock
 
 from lxml import etree
 from nova.objects import fields
 from nova.tests.fixtures import libvirt as fakelibvirt
+from nova.tests.fixtures import libvirt_data as fake_data
+from nova.virt.libvirt import config as vconfig
 from oslo_utils import versionutils
-
-_uname_lock = threading.Lock()
 
 #: versions of the libvirt/QEMU forks that carry CCA (late 2026)
 LIBVIRT_VERSION = (11, 0, 0)
@@ -49,11 +47,19 @@ class SimulatedConnection(fakelibvirt.Connection):
         self.domain_capability_calls = 0
 
     def getCapabilities(self):
-        # Nova's fake picks the host template by os.uname().machine.
-        uname = fakelibvirt.os_uname('Linux', self.hostname or '',
-                                     '6.13.0', '', self.arch)
-        with _uname_lock, mock.patch('os.uname', new=lambda: uname):
-            return super().getCapabilities()
+        # Nova's fake picks the host by os.uname(); this host is self.arch.
+        topology = self.host_info.numa_topology
+        if isinstance(topology, vconfig.LibvirtConfigCapsNUMATopology):
+            topology = topology.to_xml()
+        document = ''.join(
+            ['<capabilities>\n',
+             fake_data.CAPABILITIES_HOST_TEMPLATES[self.arch]] +
+            list(fake_data.CAPABILITIES_GUEST.values()) +
+            ['</capabilities>'])
+        return document % {'sockets': self.host_info.cpu_sockets,
+                           'cores': self.host_info.cpu_cores,
+                           'threads': self.host_info.cpu_threads,
+                           'topology': topology}
 
     def getDomainCapabilities(self, emulatorbin, arch, machine_type,
                               virt_type, flags):

@@ -122,6 +122,11 @@ class RealmRequestRefusedTest(base.RealmTestBase):
                             self.realm_image(hw_firmware_type='bios'),
                             'hw_firmware_type=bios')
 
+    def test_missing_firmware_type(self):
+        self.assert_refused(self.realm_flavor(),
+                            self.realm_image(hw_firmware_type=None),
+                            'hw_firmware_type=unset')
+
     def test_missing_stateless_firmware(self):
         self.assert_refused(self.realm_flavor(),
                             self.realm_image(hw_firmware_stateless=None),

@@ -116,6 +116,21 @@ def test_check_constraints_refuses(props, exc, needle):
     assert REQUESTERS[0] in message
 
 
+def test_missing_firmware_type_is_refused_naming_firmware_type():
+    # Nova honours hw_firmware_stateless only with hw_firmware_type=uefi
+    # (hardware.get_stateless_firmware_constraint), so an image that asks
+    # for stateless firmware but names no firmware type cannot be a realm.
+    # The refusal must name the key that is actually wrong
+    # (hw_firmware_type), not tell the user to set hw_firmware_stateless,
+    # which the image already sets to true.
+    with pytest.raises((exception.FlavorImageConflict,
+                        exception.StatelessFirmwareRequired)) as info:
+        check(good_image(hw_firmware_type=None))
+    message = str(info.value)
+    assert 'hw_firmware_type' in message
+    assert 'hw_firmware_stateless=True' not in message
+
+
 def test_check_constraints_refuses_machine_type_argument():
     with pytest.raises(exception.InvalidMachineType) as info:
         check(good_image(hw_machine_type=None), machine_type='pc')
