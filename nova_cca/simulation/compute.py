@@ -35,7 +35,7 @@ class SimulatedComputeHost(fixtures.Fixture):
 
     def __init__(self, start_service, hostname,
                  arch=fields.Architecture.AARCH64, domcaps=None, vcpus=8,
-                 memory_mb=16384, conf=None, cell_name=None):
+                 memory_mb=16384, disk_gb=200, conf=None, cell_name=None):
         super().__init__()
         self._start_service = start_service
         self.hostname = hostname
@@ -48,7 +48,7 @@ class SimulatedComputeHost(fixtures.Fixture):
         self.hypervisor = sim_driver.Hypervisor(
             connection=self.connection,
             node_uuid=str(uuid.uuid5(uuid.NAMESPACE_DNS, hostname)),
-            conf=conf)
+            conf=conf, disk_gb=disk_gb)
         self.service = None
 
     def _setUp(self):

@@ -26,6 +26,8 @@ class Hypervisor:
     node_uuid: str
     #: where the host reads [arm_cca] from; None for nova.conf
     conf: object = None
+    #: local disk for instances
+    disk_gb: int = 200
 
 
 def register(hostname, hypervisor):
@@ -65,6 +67,9 @@ class SimulatedRealmHost(realm_host.RealmHost):
     def get_node_uuid(self):
         return self.hypervisor.node_uuid
 
+    def get_online_cpus(self):
+        return set(range(self.hypervisor.connection.host_info.cpus))
+
 
 class SimulatedLibvirtCCADriver(realm_driver.LibvirtCCADriver):
 
@@ -73,6 +78,10 @@ class SimulatedLibvirtCCADriver(realm_driver.LibvirtCCADriver):
     def init_host(self, host):
         self._host.attach(lookup(host))
         super().init_host(host)
+
+    def _get_local_gb_info(self):
+        total = self._host.hypervisor.disk_gb
+        return {'total': total, 'used': 0, 'free': total}
 
     def migrate_disk_and_power_off(self, context, instance, dest, flavor,
                                    network_info, block_device_info=None,

@@ -21,9 +21,16 @@ QEMU_VERSION = (9, 2, 0)
 
 
 def host_info(arch, vcpus=8, memory_mb=16384):
-    """A fake HostInfo of ``vcpus`` CPUs on one NUMA node."""
+    """A fake HostInfo of ``vcpus`` CPUs and ``memory_mb`` on one NUMA node.
+
+    libvirt's getInfo() reports memory in MiB, which Nova's fake takes from
+    ``kB_mem``; the NUMA cell gets the same memory in KiB.
+    """
     info = fakelibvirt.HostInfo(cpu_nodes=1, cpu_sockets=1, cpu_cores=vcpus,
-                                cpu_threads=1, kB_mem=memory_mb * 1024)
+                                cpu_threads=1, kB_mem=memory_mb)
+    info.numa_topology = fakelibvirt.NUMATopology(
+        cpu_nodes=1, cpu_sockets=1, cpu_cores=vcpus, cpu_threads=1,
+        kb_mem=memory_mb * 1024)
     info.arch = arch
     return info
 

@@ -1,0 +1,1 @@
+"""``nova-cca status``: placeholder replaced below."""

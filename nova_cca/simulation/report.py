@@ -1,0 +1,74 @@
+"""The report of a simulated run: the JSON document and its text form."""
+
+import json
+
+#: top-level keys of the JSON document (a contract: keep them)
+KEYS = ('hosts', 'providers', 'steps')
+
+
+def finish(raw, scenario):
+    """The report document; timing stays out of it (see ``elapsed``)."""
+    document = {key: raw[key] for key in KEYS}
+    return Report(document, scenario.source, raw.get('elapsed_s'))
+
+
+class Report:
+
+    def __init__(self, document, source, elapsed_s):
+        self.document = document
+        self.source = source
+        self.elapsed_s = elapsed_s
+
+    def to_json(self):
+        return json.dumps(self.document, indent=2, sort_keys=False)
+
+    def to_text(self):
+        lines = ['Simulated Arm CCA cloud - scenario %s' % self.source, '']
+        lines.append('Hosts')
+        for host in self.document['hosts']:
+            cca = host['cca']
+            lines.append('  %-12s %-8s CCA: %s' % (
+                host['name'], host['arch'],
+                'yes (measurement: %s)' % (
+                    ', '.join(cca['measurement_algos']) or
+                    'platform default') if cca['supported'] else 'no'))
+        lines += ['', 'Placement resource providers (after the last step)']
+        for rp in self.document['providers']:
+            lines.append('  %s%s' % (rp['name'], '  (child of %s)' %
+                                     rp['parent'] if rp['parent'] else ''))
+            for rc, total in rp['inventories'].items():
+                lines.append('      %-24s total %-10d used %d' % (
+                    rc, total, rp['usages'].get(rc, 0)))
+            custom = [t for t in rp['traits'] if not t.startswith((
+                'COMPUTE_', 'HW_CPU_X86', 'HW_ARCH'))]
+            if custom:
+                lines.append('      traits: %s' % ', '.join(custom))
+        lines += ['', 'Steps']
+        for step in self.document['steps']:
+            what = step['do'] or 'boot'
+            status = step['outcome'].upper()
+            if step['http_status'] and step['outcome'] == 'rejected':
+                status += ' (HTTP %d)' % step['http_status']
+            lines.append('  [%d] %-8s %-10s %-16s%s' % (
+                step['index'], what, step['server'], status,
+                ' on %s' % step['host'] if step['host'] else ''))
+            if step['message']:
+                lines.append('        %s' % step['message'])
+            if step['allocations']:
+                for rp, resources in sorted(step['allocations'].items()):
+                    lines.append('        allocation on %s: %s' % (
+                        rp, ', '.join('%s=%s' % kv for kv in
+                                      sorted(resources.items()))))
+        realm_xml = [s for s in self.document['steps']
+                     if s['domain_xml'] and '<launchSecurity' in
+                     s['domain_xml']]
+        if realm_xml:
+            last = realm_xml[-1]
+            lines += ['', 'Realm guest XML of %s on %s (step %d), as given '
+                      'to libvirt:' % (last['server'], last['host'],
+                                       last['index']), '']
+            lines += ['    ' + line for line in
+                      last['domain_xml'].strip().splitlines()]
+        if self.elapsed_s is not None:
+            lines += ['', 'Finished in %.1f s.' % self.elapsed_s]
+        return '\n'.join(lines) + '\n'
