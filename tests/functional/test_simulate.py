@@ -1,0 +1,151 @@
+"""``nova-cca simulate`` from outside, as a newcomer and acceptance tests
+run it: the default scenario, a scenario file, the JSON contract, errors."""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+SCENARIOS = pathlib.Path(__file__).parent / 'scenarios'
+STEP_KEYS = {'index', 'kind', 'server', 'do', 'outcome', 'http_status',
+             'message', 'host', 'allocations', 'domain_xml'}
+
+
+def nova_cca(*args, timeout=300):
+    env = dict(os.environ)
+    env.pop('OS_NOVA_DISABLE_EVENTLET_PATCHING', None)
+    return subprocess.run(
+        [sys.executable, '-m', 'nova_cca.cmd.main', *args],
+        capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture(scope='module')
+def default_text():
+    return nova_cca('simulate')
+
+
+@pytest.fixture(scope='module')
+def default_json():
+    run = nova_cca('simulate', '--json')
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+@pytest.fixture(scope='module')
+def full_json():
+    run = nova_cca('simulate', str(SCENARIOS / 'full.yaml'), '--json')
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def test_default_report_tells_the_whole_story(default_text):
+    assert default_text.returncode == 0, default_text.stderr
+    out = default_text.stdout
+    assert "<launchSecurity type=\"cca\"" in out
+    assert 'REJECTED (HTTP 400)' in out and 'hw_firmware_type=bios' in out
+    assert 'REJECTED (HTTP 409)' in out and 'Arm CCA realm' in out
+    assert 'cca-1_arm_cca  (child of cca-1)' in out
+    assert 'CUSTOM_HW_CPU_AARCH64_CCA' in out
+    # progress while it works
+    assert '] step 0: boot realm-1' in default_text.stderr
+
+
+def test_default_json_contract(default_json):
+    assert set(default_json) == {'hosts', 'providers', 'steps'}
+    hosts = {h['name']: h for h in default_json['hosts']}
+    assert hosts['cca-1']['cca'] == {
+        'supported': True, 'measurement_algos': ['sha256', 'sha512']}
+    assert hosts['cca-2']['cca']['measurement_algos'] == ['sha256']
+    assert hosts['arm-1'] == {'name': 'arm-1', 'arch': 'aarch64',
+                              'cca': {'supported': False,
+                                      'measurement_algos': []}}
+    providers = {p['name']: p for p in default_json['providers']}
+    assert providers['cca-2_arm_cca']['parent'] == 'cca-2'
+    assert providers['cca-2_arm_cca']['inventories'] == {
+        'MEM_ENCRYPTION_CONTEXT': 4}
+    assert providers['cca-1_arm_cca']['inventories'] == {
+        'MEM_ENCRYPTION_CONTEXT': 2147483647}
+    assert 'arm-1_arm_cca' not in providers
+    assert all(set(p) == {'name', 'parent', 'inventories', 'traits',
+                          'usages'} for p in default_json['providers'])
+    # everything deleted at the end: no usage anywhere
+    assert all(not any(p['usages'].values())
+               for p in default_json['providers'])
+    steps = default_json['steps']
+    assert all(set(s) == STEP_KEYS for s in steps)
+    realm, plain, bad, suspend, migrate = steps[:5]
+    assert (realm['kind'], realm['outcome'], realm['host']) == (
+        'boot', 'active', 'cca-1')
+    assert realm['allocations']['cca-1_arm_cca'] == {
+        'MEM_ENCRYPTION_CONTEXT': 1}
+    assert "<launchSecurity type=\"cca\"" in realm['domain_xml']
+    assert plain['outcome'] == 'active'
+    assert '<launchSecurity' not in plain['domain_xml']
+    assert (bad['outcome'], bad['http_status']) == ('rejected', 400)
+    assert 'hw_firmware_type=bios' in bad['message']
+    assert (suspend['do'], suspend['outcome'], suspend['http_status']) == (
+        'suspend', 'rejected', 409)
+    assert (migrate['do'], migrate['outcome'], migrate['host']) == (
+        'migrate', 'done', 'cca-2')
+    assert '<measurement-algo>sha256</measurement-algo>' in \
+        migrate['domain_xml']
+    assert [s['outcome'] for s in steps[6:]] == ['done'] * 3
+
+
+def test_full_scenario(full_json):
+    steps = full_json['steps']
+    by = {(s['server'], s['do']): s for s in steps}
+    assert [s['outcome'] for s in steps[:4]] == [
+        'active', 'active', 'error', 'active']
+    assert 'No valid host' in steps[2]['message']     # max_guests: 2
+    assert steps[2]['allocations'] == {}
+    assert steps[3]['host'] == 'x86-1'
+    assert '<launchSecurity' not in steps[3]['domain_xml']
+    assert by[('r1', 'live-migrate')]['http_status'] == 409
+    assert by[('r1', 'suspend')]['http_status'] == 409
+    assert by[('x1', 'suspend')]['outcome'] == 'done'
+    for action in ('stop', 'start', 'reboot', 'rebuild', 'resize'):
+        assert by[('r1', action)]['outcome'] == 'done', by[('r1', action)]
+    resized = by[('r1', 'resize')]
+    assert resized['allocations'][resized['host']] == {
+        'VCPU': 2, 'MEMORY_MB': 1024, 'DISK_GB': 1}
+    assert "<launchSecurity type=\"cca\"" in resized['domain_xml']
+    assert by[('r2', 'shelve')]['allocations'] == {}
+    assert by[('r2', 'unshelve')]['outcome'] == 'done'
+    migrated = by[('r2', 'migrate')]
+    assert (migrated['outcome'], migrated['host']) == ('done', 'cca-b')
+    providers = {p['name']: p for p in full_json['providers']}
+    assert providers['cca-b']['inventories'] == {
+        'DISK_GB': 50, 'MEMORY_MB': 8192, 'VCPU': 4}
+    assert set(providers['cca-a_arm_cca']['traits']) == {
+        'CUSTOM_HW_CPU_AARCH64_CCA', 'OWNER_NOVA'}
+    hosts = {h['name']: h for h in full_json['hosts']}
+    assert hosts['x86-1']['cca']['supported'] is False
+
+
+def test_flavor_refused_by_the_api_ends_the_run():
+    run = nova_cca('simulate', str(SCENARIOS / 'bad-flavor.yaml'))
+    assert run.returncode != 0
+    assert 'realm.bad' in run.stderr and 'arm-xyz' in run.stderr
+    assert run.stdout == ''
+
+
+@pytest.mark.parametrize('document, place', [
+    ('hosts: [{name: a, cpus: 2}]\nsteps: []', "hosts[0]: unknown key 'cpus'"),
+    ('hosts: [{arch: aarch64}]\nsteps: []', "hosts[0]: missing 'name'"),
+    ('hosts: [{name: a}]\nsteps: [{boot: {name: s, flavor: nope, '
+     'image: i}}]\nimages: [{name: i}]',
+     "steps[0].boot.flavor: unknown flavor 'nope'"),
+    ('hosts: [{name: a}]\nsteps: [{action: {server: s, do: suspend}}]',
+     "steps[0].action.server: no earlier boot of 's'"),
+])
+def test_malformed_scenario_names_the_place(tmp_path, document, place):
+    path = tmp_path / 'scenario.yaml'
+    path.write_text(document)
+    run = nova_cca('simulate', str(path))
+    assert run.returncode == 2
+    assert place in run.stderr
+    assert 'starting' not in run.stderr   # nothing started
