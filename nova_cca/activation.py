@@ -61,6 +61,7 @@ def activate():
         if _active:
             return
         check_nova_version()
+        _register_options()
         _register_model()
         _register_flavor_validator()
         _register_config_factory()
@@ -83,6 +84,11 @@ def _wrap(owner, name, make_wrapper):
     wrapper = make_wrapper(original)
     setattr(wrapper, _MARK, True)
     setattr(owner, name, wrapper)
+
+
+def _register_options():
+    # [arm_cca] in nova.conf, for every service and nova-manage
+    from nova_cca import conf  # noqa: F401  registers on import
 
 
 def _register_model():

@@ -67,3 +67,37 @@ def _nova_harness():
     nova_fixtures.WarningsFixture.setUp = original_warnings_setup
     nova_conf_fixture.ConfFixture.setUp = original_conf_setup
     nova_test.TestCase._clear_attrs = original_clear_attrs
+
+
+@pytest.fixture(scope='session')
+def libvirtd():
+    """A running libvirtd on qemu:///system (started here if needed).
+
+    .ci/run and tools/run-tests install libvirt-daemon-system,
+    qemu-system-arm and qemu-efi-aarch64.
+    """
+    import shutil
+    import subprocess
+    import time
+
+    import libvirt
+
+    for daemon in ('virtlogd', 'libvirtd'):
+        if shutil.which(daemon) is None:
+            pytest.fail('%s is not installed: run tools/run-tests (it '
+                        'installs libvirt-daemon-system)' % daemon)
+        if subprocess.run(['pgrep', '-x', daemon],
+                          capture_output=True).returncode != 0:
+            subprocess.run([daemon, '-d'], check=True)
+    libvirt.registerErrorHandler(lambda context, error: None, None)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            connection = libvirt.open('qemu:///system')
+            break
+        except libvirt.libvirtError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    yield connection
+    connection.close()

@@ -39,6 +39,7 @@ def _parser():
 
 def main(argv=None):
     args = _parser().parse_args(argv)
+    warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
     if args.command == 'simulate':
         return simulate(args)
     from nova_cca.cmd import status
@@ -48,7 +49,6 @@ def main(argv=None):
 def simulate(args):
     # Before anything imports Nova: run its services without eventlet.
     os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
-    warnings.filterwarnings('ignore', message='.*Eventlet is deprecated')
     from nova import monkey_patch
     monkey_patch.patch()
 
