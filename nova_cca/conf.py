@@ -36,6 +36,25 @@ Used only when the host's libvirt advertises this algorithm in its domain
 capabilities; otherwise the element is omitted and the platform default
 applies (sha512 in QEMU's realm support).
 """),
+    cfg.StrOpt(
+        'provider_layout',
+        choices=[
+            ('root', 'MEM_ENCRYPTION_CONTEXT inventory and the realm traits '
+                     'on the compute node resource provider'),
+            ('child', "Nova's generic layout: a child resource provider "
+                      '<node>_arm_cca with that inventory and traits'),
+        ],
+        default='root',
+        help="""
+Where the host's realm slots appear in Placement.
+
+Both layouts answer the same scheduler request (MEM_ENCRYPTION_CONTEXT: 1
+and the CUSTOM_HW_CPU_AARCH64_CCA trait) and both enforce max_guests.
+'root' keeps allocation candidates as cheap as for a plain request at large
+scale; 'child' is Nova's generic per-model layout (see docs/benchmarks.md).
+Changing it on a host that runs realms moves their allocations when
+nova-compute restarts (a Placement reshape).
+"""),
 ]
 
 

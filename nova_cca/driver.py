@@ -8,6 +8,7 @@ UEFI firmware, the ``<node>_arm_cca`` provider) follows from the model's
 properties in Nova's own code.
 """
 
+from nova import exception
 from nova.virt.libvirt import driver as libvirt_driver
 from nova.virt.libvirt import vif as libvirt_vif
 from oslo_log import log as logging
@@ -16,6 +17,7 @@ from nova_cca import guest as realm_guest
 from nova_cca import host as realm_host
 from nova_cca import lifecycle
 from nova_cca import model
+from nova_cca import provider_tree as realm_tree
 
 LOG = logging.getLogger(__name__)
 
@@ -70,6 +72,85 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
                 self._host.conf.arm_cca.default_measurement_algo,
                 self._host.realm_capability.measurement_algos))
         return launch_security
+
+    # Placement
+
+    def update_provider_tree(self, provider_tree, nodename, allocations=None):
+        super().update_provider_tree(provider_tree, nodename, allocations)
+        on_root = self._host.realm_layout == realm_tree.ROOT
+        realm_tree.publish_on_root(
+            provider_tree, nodename,
+            self._host.max_realms if on_root else 0,
+            self._host._get_mem_encryption_traits_arm_cca()
+            if on_root and self._host.supports_arm_cca else [])
+
+    def _update_provider_tree_for_memory_encryption(
+            self, provider_tree, nodename, allocations):
+        if self._host.realm_layout == realm_tree.ROOT:
+            self._reshape_realms_to_root(provider_tree, nodename, allocations)
+        else:
+            self._reshape_realms_to_child(provider_tree, nodename,
+                                          allocations)
+        super()._update_provider_tree_for_memory_encryption(
+            provider_tree, nodename, allocations)
+
+    def _is_reshape_needed_memory_encryption_on_root(self, provider_tree,
+                                                     nodename):
+        # Realm slots on the root are nova-cca's 'root' layout, not the
+        # pre-2025.2 SEV inventory Nova moves to a child.
+        if realm_tree.realms_on_root(provider_tree, nodename):
+            return False
+        return super()._is_reshape_needed_memory_encryption_on_root(
+            provider_tree, nodename)
+
+    def _reshape_realms_to_root(self, provider_tree, nodename, allocations):
+        # 'child' -> 'root': the child goes (Nova removes it, as RealmHost
+        # reports no arm-cca model in this layout); its realms' slots move
+        # to the root, whose inventory update_provider_tree() publishes.
+        if not realm_tree.realms_on_child(provider_tree, nodename):
+            return
+        if allocations is None:
+            LOG.info('Requesting a provider tree reshape to move Arm CCA '
+                     'realm slots from %s to the compute node provider %s.',
+                     realm_tree.child_name(nodename), nodename)
+            raise exception.ReshapeNeeded()
+        child = provider_tree.data(realm_tree.child_name(nodename))
+        root = provider_tree.data(nodename)
+        moved = realm_tree.move_allocations(allocations, child.uuid,
+                                            root.uuid)
+        realm_tree.publish_on_root(
+            provider_tree, nodename, self._host.max_realms,
+            self._host._get_mem_encryption_traits_arm_cca())
+        LOG.info('Moved the realm slots of %d instances from %s to %s.',
+                 len(moved), child.name, nodename)
+
+    def _reshape_realms_to_child(self, provider_tree, nodename, allocations):
+        # 'root' -> 'child': Nova builds the child from RealmHost's hooks;
+        # the realms' slots move there and leave the root.
+        if not realm_tree.realms_on_root(provider_tree, nodename):
+            return
+        if allocations is None:
+            LOG.info('Requesting a provider tree reshape to move Arm CCA '
+                     'realm slots from the compute node provider %s to %s.',
+                     nodename, realm_tree.child_name(nodename))
+            raise exception.ReshapeNeeded()
+        children = self._ensure_memory_encryption_providers(
+            self._get_memory_encryption_inventories(), provider_tree,
+            nodename)
+        child = children.get(model.ARM_CCA.replace('-', '_'))
+        if child is None:
+            raise exception.ReshapeFailed(error=(
+                'realm slots are allocated on %s but this host reports no '
+                'Arm CCA support to move them to %s' %
+                (nodename, realm_tree.child_name(nodename))))
+        root = provider_tree.data(nodename)
+        moved = realm_tree.move_allocations(allocations, root.uuid,
+                                            child.uuid)
+        realm_tree.publish_on_root(provider_tree, nodename, 0, [])
+        LOG.info('Moved the realm slots of %d instances from %s to %s.',
+                 len(moved), nodename, child.name)
+
+    # lifecycle
 
     def suspend(self, context, instance):
         # The API refuses this first; a cold snapshot of a running guest

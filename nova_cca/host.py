@@ -15,6 +15,7 @@ import nova.conf
 from nova_cca import conf as _conf  # noqa: F401  registers [arm_cca]
 from nova_cca import detection
 from nova_cca import model
+from nova_cca import provider_tree
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -128,6 +129,20 @@ class RealmHost(host.Host):
         return [model.REALM_TRAIT] + [
             model.measurement_trait(algo)
             for algo in self.realm_capability.measurement_algos]
+
+    @property
+    def realm_layout(self):
+        """'root' or 'child' ([arm_cca] provider_layout)."""
+        return self.conf.arm_cca.provider_layout
+
+    def get_mem_encryption_inventories(self):
+        inventories = super().get_mem_encryption_inventories()
+        if self.realm_layout == provider_tree.ROOT:
+            # realm slots go on the compute node provider (the driver puts
+            # them there): Nova must not build, or must remove, the child
+            inventories[model.ARM_CCA.replace('-', '_')] = {
+                'supported': False}
+        return inventories
 
     @property
     def supports_mem_encryption(self):

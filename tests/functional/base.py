@@ -57,11 +57,31 @@ class _Collector(logging.Handler):
 class RealmTestBase(libvirt_base.ServersTestBase):
     microversion = 'latest'
     ADMIN_API = True
+    #: [arm_cca] provider_layout of the hosts; None for the default
+    layout = None
 
     def setUp(self):
         super().setUp()
         self.placement_log = self.useFixture(PlacementRequestLog())
         self.hosts = {}
+        if self.layout:
+            self.flags(provider_layout=self.layout, group='arm_cca')
+
+    def realm_provider(self, hostname):
+        """Name of the provider that carries ``hostname``'s realm slots."""
+        import nova.conf
+        if nova.conf.CONF.arm_cca.provider_layout == 'child':
+            return hostname + '_arm_cca'
+        return hostname
+
+    def expected_allocations(self, hostname, vcpu=1, memory_mb=512,
+                             disk=1, realm=True):
+        allocations = {hostname: {'VCPU': vcpu, 'MEMORY_MB': memory_mb,
+                                  'DISK_GB': disk}}
+        if realm:
+            allocations.setdefault(self.realm_provider(hostname), {})[
+                'MEM_ENCRYPTION_CONTEXT'] = 1
+        return allocations
 
     def _setup_compute_service(self):
         self.flags(compute_driver=sim_compute.DRIVER)

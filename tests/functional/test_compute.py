@@ -25,24 +25,37 @@ class RealmHostsTest(base.RealmTestBase):
         self.start_host('arm-1', domcaps.packaged(domcaps.NO_CCA))
         self.start_host('x86-1', arch='x86_64')
 
-        child = self.provider('cca-1_arm_cca')
-        inventory = child['inventories']['MEM_ENCRYPTION_CONTEXT']
+        realm = self.provider(self.realm_provider('cca-1'))
+        inventory = realm['inventories']['MEM_ENCRYPTION_CONTEXT']
         self.assertEqual(MAX_INT, inventory['total'])
         self.assertEqual(1, inventory['max_unit'])
-        nova = 'OWNER_NOVA'
-        self.assertEqual({nova, CCA_TRAIT, SHA256, SHA512}, child['traits'])
-        self.assertEqual({nova, CCA_TRAIT, SHA256},
-                         self.provider('cca-256_arm_cca')['traits'])
-        self.assertEqual({nova, CCA_TRAIT},
-                         self.provider('cca-ls_arm_cca')['traits'])
-        self.assertNotIn(CCA_TRAIT, self.provider('cca-1')['traits'])
+        self.assertLessEqual({'OWNER_NOVA', CCA_TRAIT, SHA256, SHA512},
+                             realm['traits'])
+        self.assertEqual(
+            {CCA_TRAIT, SHA256},
+            {t for t in self.provider(self.realm_provider('cca-256'))[
+                'traits'] if t.startswith(CCA_TRAIT)})
+        self.assertEqual(
+            {CCA_TRAIT},
+            {t for t in self.provider(self.realm_provider('cca-ls'))[
+                'traits'] if t.startswith(CCA_TRAIT)})
         for plain in ('arm-1', 'x86-1'):
             self.assertIsNone(self.provider(plain + '_arm_cca'))
+            provider = self.provider(plain)
             self.assertNotIn('MEM_ENCRYPTION_CONTEXT',
-                             self.provider(plain)['inventories'])
+                             provider['inventories'])
+            self.assertNotIn(CCA_TRAIT, provider['traits'])
         # SEV providers make no sense on Arm
         for name in ('cca-1_amd_sev', 'cca-1_intel_tdx'):
             self.assertIsNone(self.provider(name))
+        # exactly one provider of each realm host carries the slots
+        for host in ('cca-1', 'cca-256', 'cca-ls'):
+            other = ({host, host + '_arm_cca'} -
+                     {self.realm_provider(host)}).pop()
+            other = self.provider(other)
+            self.assertTrue(
+                other is None or 'MEM_ENCRYPTION_CONTEXT' not in
+                other['inventories'] and CCA_TRAIT not in other['traits'])
 
     def test_realms_land_only_on_cca_hosts(self):
         self.start_host('arm-1', domcaps.packaged(domcaps.NO_CCA))
@@ -53,7 +66,7 @@ class RealmHostsTest(base.RealmTestBase):
             server = self.boot(flavor, image)
             self.assertEqual('cca-1', server['OS-EXT-SRV-ATTR:host'])
         self.assertEqual(
-            4, self.provider('cca-1_arm_cca')['usages'][
+            4, self.provider(self.realm_provider('cca-1'))['usages'][
                 'MEM_ENCRYPTION_CONTEXT'])
 
     def test_no_cca_host_means_no_valid_host(self):
@@ -70,15 +83,14 @@ class RealmHostsTest(base.RealmTestBase):
         server = self.boot(self.realm_flavor(vcpu=2, memory_mb=1024),
                            self.realm_image())
         self.assertEqual(
-            {'cca-1': {'VCPU': 2, 'MEMORY_MB': 1024, 'DISK_GB': 1},
-             'cca-1_arm_cca': {'MEM_ENCRYPTION_CONTEXT': 1}},
+            self.expected_allocations('cca-1', vcpu=2, memory_mb=1024),
             self.allocations_by_provider_name(server['id']))
 
     def test_max_guests_is_honoured(self):
         self.flags(max_guests=2, group='arm_cca')
         self.start_host('cca-1')
-        self.assertEqual(2, self.provider('cca-1_arm_cca')['inventories'][
-            'MEM_ENCRYPTION_CONTEXT']['total'])
+        self.assertEqual(2, self.provider(self.realm_provider('cca-1'))[
+            'inventories']['MEM_ENCRYPTION_CONTEXT']['total'])
         flavor, image = self.realm_flavor(), self.realm_image()
         self.boot(flavor, image)
         self.boot(flavor, image)
@@ -86,13 +98,15 @@ class RealmHostsTest(base.RealmTestBase):
         self.assertIn('No valid host', third['fault']['message'])
         self.assertEqual({}, self._get_allocations_by_server_uuid(
             third['id']))
-        usages = self.provider('cca-1_arm_cca')['usages']
+        usages = self.provider(self.realm_provider('cca-1'))['usages']
         self.assertEqual(2, usages['MEM_ENCRYPTION_CONTEXT'])
 
     def test_max_guests_zero_keeps_realms_away(self):
         self.flags(max_guests=0, group='arm_cca')
         self.start_host('cca-1')
         self.assertIsNone(self.provider('cca-1_arm_cca'))
+        self.assertNotIn('MEM_ENCRYPTION_CONTEXT',
+                         self.provider('cca-1')['inventories'])
         self.boot(self.realm_flavor(), self.realm_image(),
                   expected_state='ERROR')
 
@@ -158,7 +172,7 @@ class RealmGuestXMLTest(base.RealmTestBase):
         self.assertIsNone(dom.find('launchSecurity'))
         self.assertIsNotNone(dom.find('features/vmcoreinfo'))
         self.assertEqual(
-            {'cca-1': {'VCPU': 1, 'MEMORY_MB': 512, 'DISK_GB': 1}},
+            self.expected_allocations('cca-1', realm=False),
             self.allocations_by_provider_name(server['id']))
 
 
@@ -178,9 +192,10 @@ class RealmLifecycleTest(base.RealmTestBase):
         dom = etree.fromstring(self.guest_xml(server).encode())
         self.assertEqual('cca', dom.find('launchSecurity').get('type'))
         allocations = self.allocations_by_provider_name(server['id'])
-        self.assertEqual({'MEM_ENCRYPTION_CONTEXT': 1},
-                         allocations[host + '_arm_cca'])
-        self.assertEqual({host, host + '_arm_cca'}, set(allocations))
+        self.assertEqual(1, allocations[self.realm_provider(host)][
+            'MEM_ENCRYPTION_CONTEXT'])
+        self.assertEqual({host, self.realm_provider(host)},
+                         set(allocations))
         return server
 
     def assert_conflict(self, server, action, body, *fragments):
@@ -228,8 +243,8 @@ class RealmLifecycleTest(base.RealmTestBase):
         server = self._confirm_resize(server)
         server = self.assert_realm_on_cca_host(server)
         self.assertNotEqual(source, server['OS-EXT-SRV-ATTR:host'])
-        self.assertEqual(0, self.provider(source + '_arm_cca')['usages'][
-            'MEM_ENCRYPTION_CONTEXT'])
+        self.assertEqual(0, self.provider(self.realm_provider(source))[
+            'usages']['MEM_ENCRYPTION_CONTEXT'])
 
     def test_resize_to_a_bigger_realm(self):
         server = self.boot(self.flavor, self.realm_image_id)
@@ -239,8 +254,8 @@ class RealmLifecycleTest(base.RealmTestBase):
         server = self.assert_realm_on_cca_host(server)
         host = server['OS-EXT-SRV-ATTR:host']
         self.assertEqual(
-            {'VCPU': 2, 'MEMORY_MB': 1024, 'DISK_GB': 1},
-            self.allocations_by_provider_name(server['id'])[host])
+            self.expected_allocations(host, vcpu=2, memory_mb=1024),
+            self.allocations_by_provider_name(server['id']))
 
     def test_rebuild(self):
         server = self.boot(self.flavor, self.realm_image_id)
@@ -282,8 +297,8 @@ class RealmLifecycleTest(base.RealmTestBase):
         self.admin_api.put_service(service['id'], {'forced_down': False})
         server = self.assert_realm_on_cca_host(server)
         self.assertEqual(target, server['OS-EXT-SRV-ATTR:host'])
-        self.assertEqual(0, self.provider(source + '_arm_cca')['usages'][
-            'MEM_ENCRYPTION_CONTEXT'])
+        self.assertEqual(0, self.provider(self.realm_provider(source))[
+            'usages']['MEM_ENCRYPTION_CONTEXT'])
 
 
 class RealmHostRestartTest(base.RealmTestBase):
@@ -291,9 +306,9 @@ class RealmHostRestartTest(base.RealmTestBase):
     def test_restart_with_cca_keeps_realms(self):
         host = self.start_host('cca-1')
         server = self.boot(self.realm_flavor(), self.realm_image())
-        rp_uuid = self.provider('cca-1_arm_cca')['uuid']
+        realm_rp = self.provider(self.realm_provider('cca-1'))
         self.restart_host('cca-1')
-        self.assertEqual(rp_uuid, self.provider('cca-1_arm_cca')['uuid'])
+        self.assertEqual(realm_rp, self.provider(self.realm_provider('cca-1')))
         self.assertEqual('ACTIVE', self.api.get_server(server['id'])['status'])
         self.assertIsNotNone(host.guest_xml(server['id']))
 
@@ -316,3 +331,20 @@ class RealmHostRestartTest(base.RealmTestBase):
         host.connection.domcaps = domcaps.packaged(domcaps.NO_CCA)
         self.restart_host('cca-1')
         self.assertIsNone(self.provider('cca-1_arm_cca'))
+        root = self.provider('cca-1')
+        self.assertNotIn('MEM_ENCRYPTION_CONTEXT', root['inventories'])
+        self.assertNotIn(CCA_TRAIT, root['traits'])
+
+
+# Every story above in Nova's generic layout too (the default is 'root').
+
+class RealmHostsChildLayoutTest(RealmHostsTest):
+    layout = 'child'
+
+
+class RealmLifecycleChildLayoutTest(RealmLifecycleTest):
+    layout = 'child'
+
+
+class RealmHostRestartChildLayoutTest(RealmHostRestartTest):
+    layout = 'child'

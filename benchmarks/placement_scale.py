@@ -1,0 +1,644 @@
+"""GET /allocation_candidates at scale, on a real Placement, per layout.
+
+    python -m benchmarks.placement_scale --hosts 10000 --layout A --share 1.0
+    python -m benchmarks.placement_scale --db mysql --layout A,R,B \\
+        --hosts 1000,5000,10000 --share 1.0,0.1 --runs 15 --json out.json
+
+Each configuration (database, layout, hosts, CCA share, unrelated-child
+share) runs in a fresh child process against a freshly created database:
+
+* Placement 16's own WSGI application (``placement.deploy.loadapp``) with an
+  oslo.config ``ConfigOpts`` of our own (``[placement_database] connection``,
+  ``[api] auth_strategy = noauth2``); the schema is created by Placement's
+  own migration (``placement.db.sqlalchemy.migration.upgrade('head')``).
+* The providers are filled through Placement's own objects
+  (``ResourceProvider.create``, ``set_inventory``, ``set_traits``), batched
+  in one writer transaction per 500 hosts: the same rows the REST API writes,
+  at a fraction of the HTTP round trips.
+* Every measured request is a WSGI call into that application (a
+  ``webob.Request``: the whole middleware stack, microversion, handler,
+  JSON serialisation), as Nova's scheduler would send it.
+
+Layouts (what a CCA-capable host looks like):
+
+``A``  Nova's generic layout: a child ``<node>_arm_cca`` with
+       MEM_ENCRYPTION_CONTEXT (total 2147483647, max_unit 1) and the realm
+       traits; the compute node root keeps VCPU/MEMORY_MB/DISK_GB.
+``R``  the root carries MEM_ENCRYPTION_CONTEXT and the realm traits too.
+``B``  the realm traits on the root, no MEM_ENCRYPTION_CONTEXT at all
+       (cannot enforce [arm_cca] max_guests).
+
+Garbage collection: after filling, ``gc.collect(); gc.freeze()``; during a
+timed request the collector is disabled, and a full collection runs after
+each request, untimed (its duration is reported as ``gc_ms``).
+"""
+
+import argparse
+import gc
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid as uuidlib
+
+#: Traits Nova 34's libvirt driver puts on a compute node root provider in
+#: our simulated cloud (Nova's fake libvirt + SimulatedLibvirtCCADriver),
+#: captured from `nova-cca simulate`; benchmarks.provider_shape checks that
+#: they still are.
+ROOT_TRAITS = (
+    'COMPUTE_ACCELERATORS', 'COMPUTE_ADDRESS_SPACE_EMULATED',
+    'COMPUTE_ADDRESS_SPACE_PASSTHROUGH', 'COMPUTE_ARCH_AARCH64',
+    'COMPUTE_ARCH_MIPSEL', 'COMPUTE_ARCH_X86_64', 'COMPUTE_DEVICE_TAGGING',
+    'COMPUTE_GRAPHICS_MODEL_CIRRUS', 'COMPUTE_GRAPHICS_MODEL_NONE',
+    'COMPUTE_GRAPHICS_MODEL_QXL', 'COMPUTE_GRAPHICS_MODEL_VGA',
+    'COMPUTE_GRAPHICS_MODEL_VIRTIO', 'COMPUTE_GRAPHICS_MODEL_VMVGA',
+    'COMPUTE_IMAGE_TYPE_AKI', 'COMPUTE_IMAGE_TYPE_AMI',
+    'COMPUTE_IMAGE_TYPE_ARI', 'COMPUTE_IMAGE_TYPE_ISO',
+    'COMPUTE_IMAGE_TYPE_QCOW2', 'COMPUTE_IMAGE_TYPE_RAW',
+    'COMPUTE_NET_ATTACH_INTERFACE', 'COMPUTE_NET_ATTACH_INTERFACE_WITH_TAG',
+    'COMPUTE_NET_VIF_MODEL_E1000', 'COMPUTE_NET_VIF_MODEL_E1000E',
+    'COMPUTE_NET_VIF_MODEL_IGB', 'COMPUTE_NET_VIF_MODEL_NE2K_PCI',
+    'COMPUTE_NET_VIF_MODEL_PCNET', 'COMPUTE_NET_VIF_MODEL_RTL8139',
+    'COMPUTE_NET_VIF_MODEL_SPAPR_VLAN', 'COMPUTE_NET_VIF_MODEL_VIRTIO',
+    'COMPUTE_NET_VIF_MODEL_VMXNET3', 'COMPUTE_NET_VIRTIO_PACKED',
+    'COMPUTE_NODE', 'COMPUTE_RESCUE_BFV',
+    'COMPUTE_SECURITY_STATELESS_FIRMWARE',
+    'COMPUTE_SOCKET_PCI_NUMA_AFFINITY', 'COMPUTE_SOUND_MODEL_AC97',
+    'COMPUTE_SOUND_MODEL_ES1370', 'COMPUTE_SOUND_MODEL_ICH6',
+    'COMPUTE_SOUND_MODEL_ICH9', 'COMPUTE_SOUND_MODEL_PCSPK',
+    'COMPUTE_SOUND_MODEL_SB16', 'COMPUTE_SOUND_MODEL_USB',
+    'COMPUTE_SOUND_MODEL_VIRTIO', 'COMPUTE_STORAGE_BUS_FDC',
+    'COMPUTE_STORAGE_BUS_IDE', 'COMPUTE_STORAGE_BUS_SATA',
+    'COMPUTE_STORAGE_BUS_SCSI', 'COMPUTE_STORAGE_BUS_USB',
+    'COMPUTE_STORAGE_BUS_VIRTIO', 'COMPUTE_STORAGE_VIRTIO_FS',
+    'COMPUTE_TRUSTED_CERTS', 'COMPUTE_VIOMMU_MODEL_AUTO',
+    'COMPUTE_VIOMMU_MODEL_INTEL', 'COMPUTE_VIOMMU_MODEL_SMMUV3',
+    'COMPUTE_VIOMMU_MODEL_VIRTIO', 'COMPUTE_VOLUME_ATTACH_WITH_TAG',
+    'COMPUTE_VOLUME_EXTEND', 'COMPUTE_VOLUME_MULTI_ATTACH',
+    'HW_ARCH_AARCH64', 'OWNER_NOVA')
+
+REALM_TRAIT = 'CUSTOM_HW_CPU_AARCH64_CCA'
+REALM_TRAITS = (REALM_TRAIT,
+                'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA256',
+                'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA512')
+#: nova.db.constants.MAX_INT: realm slots when [arm_cca] max_guests is unset
+UNLIMITED = 2147483647
+
+#: a simulated host's size (nova_cca.simulation.scenario.Host defaults)
+HOST_VCPUS, HOST_MEMORY_MB, HOST_DISK_GB = 8, 16384, 200
+#: Nova's inventory of a libvirt compute node root (allocation ratios and
+#: reserved amounts of nova.conf defaults: initial_*_allocation_ratio,
+#: reserved_host_memory_mb = 512, reserved_host_disk_mb = 0)
+ROOT_INVENTORY = {
+    'VCPU': dict(total=HOST_VCPUS, reserved=0, min_unit=1,
+                 max_unit=HOST_VCPUS, step_size=1, allocation_ratio=4.0),
+    'MEMORY_MB': dict(total=HOST_MEMORY_MB, reserved=512, min_unit=1,
+                      max_unit=HOST_MEMORY_MB, step_size=1,
+                      allocation_ratio=1.0),
+    'DISK_GB': dict(total=HOST_DISK_GB, reserved=0, min_unit=1,
+                    max_unit=HOST_DISK_GB, step_size=1,
+                    allocation_ratio=1.0),
+}
+REALM_INVENTORY = dict(total=UNLIMITED, reserved=0, min_unit=1, max_unit=1,
+                       step_size=1, allocation_ratio=1.0)
+
+#: the unrelated child (a PCI device reported in Placement by Nova,
+#: [pci] report_in_placement): what a bandwidth or PCI provider looks like
+PCI_RC = 'CUSTOM_PCI_10DE_2330'
+PCI_TRAITS = ('COMPUTE_MANAGED_PCI_DEVICE', 'OWNER_NOVA')
+PCI_INVENTORY = dict(total=1, reserved=0, min_unit=1, max_unit=1,
+                     step_size=1, allocation_ratio=1.0)
+
+MICROVERSION = '1.36'
+LIMIT = 1000
+#: the flavor of both requests (realm.small / plain.small)
+FLAVOR = {'VCPU': 1, 'MEMORY_MB': 512, 'DISK_GB': 1}
+ROOT_REQUIRED = 'OWNER_NOVA,!COMPUTE_STATUS_DISABLED'
+
+LAYOUTS = ('A', 'R', 'B')
+MARIADB = 'mysql+pymysql://root@127.0.0.1:3306/nova_cca_bench?charset=utf8mb4'
+SQLITE = 'sqlite:////tmp/nova_cca_bench.sqlite'
+FILL_BATCH = 500
+
+
+def node_uuid(name):
+    return str(uuidlib.uuid5(uuidlib.NAMESPACE_DNS, name))
+
+
+def picked(i, share):
+    """Spread ``share`` of hosts evenly: is host ``i`` one of them?"""
+    return math.floor((i + 1) * share) > math.floor(i * share)
+
+
+# what a host looks like
+
+def host_providers(i, layout, cca, pci_child):
+    """Providers of compute host ``i``: [(name, parent, inventory, traits)].
+
+    ``inventory`` is {resource class: record}; names follow Nova
+    (``<node>_arm_cca`` for the realm child, ``<node>_<pci address>`` for a
+    PCI device).
+    """
+    node = 'compute-%05d' % i
+    root_inv = dict(ROOT_INVENTORY)
+    root_traits = list(ROOT_TRAITS)
+    out = []
+    children = []
+    if cca:
+        if layout == 'A':
+            children.append(('%s_arm_cca' % node, node,
+                             {'MEM_ENCRYPTION_CONTEXT': REALM_INVENTORY},
+                             list(REALM_TRAITS) + ['OWNER_NOVA']))
+        elif layout == 'R':
+            root_inv['MEM_ENCRYPTION_CONTEXT'] = REALM_INVENTORY
+            root_traits += REALM_TRAITS
+        elif layout == 'B':
+            root_traits += REALM_TRAITS
+        else:
+            raise ValueError('unknown layout %r' % layout)
+    if pci_child:
+        children.append(('%s_0000:81:00.0' % node, node,
+                         {PCI_RC: PCI_INVENTORY}, list(PCI_TRAITS)))
+    out.append((node, None, root_inv, root_traits))
+    return out + children
+
+
+def requests_for(layout):
+    """(plain query, CCA query): what Nova's scheduler sends (1.36)."""
+    plain = dict(FLAVOR)
+    realm = dict(FLAVOR)
+    if layout != 'B':
+        realm['MEM_ENCRYPTION_CONTEXT'] = 1
+
+    def query(resources, required=None):
+        q = 'limit=%d' % LIMIT
+        if required:
+            q += '&required=%s' % required
+        q += '&resources=%s' % ','.join(
+            '%s:%d' % kv for kv in sorted(resources.items()))
+        q += '&root_required=%s' % ROOT_REQUIRED
+        return '/allocation_candidates?' + q
+
+    return query(plain), query(realm, REALM_TRAIT)
+
+
+# Placement, in this process
+
+class Placement:
+    """Placement 16's WSGI app on a database, called through WSGI."""
+
+    def __init__(self, url):
+        from oslo_config import cfg
+        from oslo_policy import opts as policy_opts
+        from placement import conf as placement_conf
+        from placement import context
+        from placement import db_api
+        from placement import deploy
+        from placement.db.sqlalchemy import migration
+
+        self.url = url
+        self.conf = cfg.ConfigOpts()
+        placement_conf.register_opts(self.conf)
+        self.conf.set_override('connection', url, 'placement_database')
+        self.conf.set_override('auth_strategy', 'noauth2', 'api')
+        self.conf([], default_config_files=[])
+        policy_opts.set_defaults(self.conf, enforce_new_defaults=False)
+        db_api.configure(self.conf)
+        migration.upgrade('head')
+        self.app = deploy.loadapp(self.conf)
+        self.context = context.RequestContext(
+            config=self.conf, user_id='bench', project_id='bench')
+        self._db_api = db_api
+
+    def call(self, method, path, body=None, version=MICROVERSION):
+        import webob
+        req = webob.Request.blank(path, method=method)
+        req.headers['X-Auth-Token'] = 'admin'
+        req.headers['OpenStack-API-Version'] = 'placement %s' % version
+        req.headers['Accept'] = 'application/json'
+        if body is not None:
+            req.body = json.dumps(body).encode()
+            req.content_type = 'application/json'
+        resp = req.get_response(self.app)
+        if resp.status_int >= 400:
+            raise RuntimeError('%s %s: %s %s' % (method, path, resp.status,
+                                                 resp.text[:500]))
+        return resp
+
+    def get_json(self, path, version=MICROVERSION):
+        return json.loads(self.call('GET', path, version=version).body)
+
+    # filling
+
+    def _create_custom(self):
+        from placement.objects import trait as trait_obj
+        for name in REALM_TRAITS:
+            trait_obj.Trait(self.context, name=name).create()
+        self.call('PUT', '/resource_classes/%s' % PCI_RC, version='1.7')
+        self.context.rc_cache.clear()
+        self.context.trait_cache.clear()
+
+    def fill(self, providers_of_hosts, how='bulk'):
+        """Create the providers; return how many.
+
+        ``objects``: Placement's objects (ResourceProvider.create,
+        set_inventory, set_traits), one writer transaction per
+        FILL_BATCH providers. ``bulk``: the same rows, written with
+        multi-row INSERTs into Placement's own tables
+        (placement.db.sqlalchemy.models), ids, roots, parents and
+        generations set as the objects set them (provider_shape checks
+        that both give identical API-visible providers).
+        """
+        self._create_custom()
+        return (self._fill_objects if how == 'objects' else
+                self._fill_bulk)(providers_of_hosts)
+
+    def _fill_objects(self, providers_of_hosts):
+        from placement.objects import inventory as inv_obj
+        from placement.objects import resource_provider as rp_obj
+        from placement.objects import trait as trait_obj
+
+        ctx = self.context
+        traits = {}
+
+        def trait(name):
+            if name not in traits:
+                traits[name] = trait_obj.Trait.get_by_name(ctx, name)
+            return traits[name]
+
+        writer = self._db_api.placement_context_manager.writer
+        batch = []
+
+        def flush():
+            with writer.using(ctx):
+                for name, parent, inventory, trait_names in batch:
+                    rp = rp_obj.ResourceProvider(
+                        ctx, uuid=node_uuid(name), name=name,
+                        parent_provider_uuid=node_uuid(parent)
+                        if parent else None)
+                    rp.create()
+                    rp.set_inventory([
+                        inv_obj.Inventory(resource_provider=rp,
+                                          resource_class=rc, **record)
+                        for rc, record in inventory.items()])
+                    rp.set_traits([trait(t) for t in trait_names])
+            batch.clear()
+
+        count = 0
+        for providers in providers_of_hosts:
+            batch.extend(providers)
+            count += len(providers)
+            if len(batch) >= FILL_BATCH:
+                flush()
+        if batch:
+            flush()
+        return count
+
+    def _fill_bulk(self, providers_of_hosts):
+        from placement.db.sqlalchemy import models
+
+        ctx = self.context
+        writer = self._db_api.placement_context_manager.writer
+        rp_tbl = models.ResourceProvider.__table__
+        inv_tbl = models.Inventory.__table__
+        trait_tbl = models.ResourceProviderTrait.__table__
+        ids = {}
+        rows = {'rp': [], 'inv': [], 'trait': []}
+
+        def flush():
+            with writer.using(ctx):
+                for table, key in ((rp_tbl, 'rp'), (inv_tbl, 'inv'),
+                                   (trait_tbl, 'trait')):
+                    if rows[key]:
+                        ctx.session.execute(table.insert(), rows[key])
+            for key in rows:
+                rows[key] = []
+
+        count = 0
+        for providers in providers_of_hosts:
+            for name, parent, inventory, trait_names in providers:
+                count += 1
+                rp_id = ids[name] = count
+                parent_id = ids[parent] if parent else None
+                rows['rp'].append({
+                    'id': rp_id, 'uuid': node_uuid(name), 'name': name,
+                    # create (0), set_inventory (+1), set_traits (+1)
+                    'generation': 2,
+                    'root_provider_id': parent_id or rp_id,
+                    'parent_provider_id': parent_id})
+                for rc, record in inventory.items():
+                    rows['inv'].append(dict(
+                        record, resource_provider_id=rp_id,
+                        resource_class_id=ctx.rc_cache.id_from_string(rc)))
+                for t in trait_names:
+                    rows['trait'].append({
+                        'resource_provider_id': rp_id,
+                        'trait_id': ctx.trait_cache.id_from_string(t)})
+            if len(rows['rp']) >= FILL_BATCH * 4:
+                flush()
+        flush()
+        return count
+
+    def analyze(self):
+        """Fresh optimizer statistics, as a database in service has."""
+        import sqlalchemy as sa
+        engine = self._db_api.get_placement_engine()
+        with engine.connect() as conn:
+            if engine.dialect.name == 'sqlite':
+                conn.execute(sa.text('ANALYZE'))
+            else:
+                conn.execute(sa.text(
+                    'ANALYZE TABLE resource_providers, inventories, '
+                    'resource_provider_traits, allocations, traits, '
+                    'resource_classes, consumers'))
+            conn.commit()
+
+    def providers_as_seen(self):
+        """Every provider as the REST API shows it, keyed by name."""
+        out = {}
+        rps = self.get_json('/resource_providers', version='1.14')
+        names = {p['uuid']: p['name'] for p in rps['resource_providers']}
+        for p in rps['resource_providers']:
+            base = '/resource_providers/%s' % p['uuid']
+            out[p['name']] = {
+                'uuid': p['uuid'], 'generation': p['generation'],
+                'parent': names.get(p['parent_provider_uuid']),
+                'root': names.get(p['root_provider_uuid']),
+                'inventories': self.get_json(base + '/inventories')[
+                    'inventories'],
+                'traits': sorted(self.get_json(base + '/traits')['traits']),
+            }
+        return out
+
+
+# databases
+
+def prepare_database(url):
+    """An empty database at ``url`` (MariaDB: dropped and created)."""
+    import sqlalchemy as sa
+    if url.startswith('sqlite:'):
+        path = url[len('sqlite:///'):]
+        for suffix in ('', '-journal', '-wal', '-shm'):
+            if os.path.exists(path + suffix):
+                os.unlink(path + suffix)
+        return
+    parsed = sa.engine.make_url(url)
+    server = sa.create_engine(parsed.set(database=''))
+    with server.connect() as conn:
+        conn.execute(sa.text('DROP DATABASE IF EXISTS `%s`' % parsed.database))
+        conn.execute(sa.text('CREATE DATABASE `%s` CHARACTER SET utf8mb4'
+                             % parsed.database))
+    server.dispose()
+
+
+def drop_database(url):
+    import sqlalchemy as sa
+    if url.startswith('sqlite:'):
+        return prepare_database(url)
+    parsed = sa.engine.make_url(url)
+    server = sa.create_engine(parsed.set(database=''))
+    with server.connect() as conn:
+        conn.execute(sa.text('DROP DATABASE IF EXISTS `%s`' % parsed.database))
+    server.dispose()
+
+
+def database_version(url):
+    import sqlalchemy as sa
+    if url.startswith('sqlite:'):
+        import sqlite3
+        return 'SQLite %s' % sqlite3.sqlite_version
+    parsed = sa.engine.make_url(url)
+    engine = sa.create_engine(parsed.set(database=''))
+    with engine.connect() as conn:
+        version = conn.execute(sa.text('SELECT VERSION()')).scalar()
+    engine.dispose()
+    return 'MariaDB %s' % version
+
+
+# statistics
+
+def median(values):
+    return statistics.median(values)
+
+
+def p95(values):
+    """Nearest-rank 95th percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+# one configuration
+
+def timed_call(placement, method, path, body=None):
+    """(milliseconds, response), the collector off while timing."""
+    gc.disable()
+    try:
+        started = time.perf_counter()
+        resp = placement.call(method, path, body)
+        elapsed = (time.perf_counter() - started) * 1000
+    finally:
+        gc.enable()
+    return elapsed, resp
+
+
+def run_one(url, layout, hosts, share, unrelated, runs, claims,
+            fill='bulk'):
+    result = {'db': database_version(url), 'layout': layout, 'hosts': hosts,
+              'share': share, 'unrelated_children': unrelated, 'runs': runs}
+    prepare_database(url)
+    try:
+        placement = Placement(url)
+        started = time.perf_counter()
+        count = placement.fill(
+            (host_providers(i, layout, picked(i, share),
+                            unrelated and picked((i + 3) % hosts, unrelated))
+             for i in range(hosts)), how=fill)
+        result['fill'] = fill
+        result['providers'] = count
+        placement.analyze()
+        result['fill_s'] = round(time.perf_counter() - started, 1)
+        gc.collect()
+        gc.freeze()
+
+        plain_q, cca_q = requests_for(layout)
+        result['plain_request'] = plain_q
+        result['cca_request'] = cca_q
+        samples = {'plain': [], 'cca': []}
+        gc_ms = []
+        candidates = {}
+        # one untimed warm-up of each, then interleaved timed runs
+        for kind, q in (('plain', plain_q), ('cca', cca_q)):
+            body = json.loads(placement.call('GET', q).body)
+            candidates[kind] = body['allocation_requests']
+        for _ in range(runs):
+            for kind, q in (('plain', plain_q), ('cca', cca_q)):
+                ms, _resp = timed_call(placement, 'GET', q)
+                samples[kind].append(ms)
+                started = time.perf_counter()
+                gc.collect()
+                gc_ms.append((time.perf_counter() - started) * 1000)
+        for kind in ('plain', 'cca'):
+            result['%s_candidates' % kind] = len(candidates[kind])
+            result['%s_median_ms' % kind] = round(median(samples[kind]), 1)
+            result['%s_p95_ms' % kind] = round(p95(samples[kind]), 1)
+            result['%s_samples_ms' % kind] = [round(s, 1)
+                                              for s in samples[kind]]
+        result['ratio'] = round(result['cca_median_ms'] /
+                                result['plain_median_ms'], 2)
+        result['gc_ms_median'] = round(median(gc_ms), 1)
+
+        # claims: PUT /allocations/{consumer} of CCA candidates, one
+        # consumer each, the way Nova's scheduler claims (1.36 body)
+        todo = candidates['cca'][:claims]
+        durations = []
+        for areq in todo:
+            body = {'allocations': areq['allocations'],
+                    'project_id': 'bench', 'user_id': 'bench',
+                    'consumer_generation': None}
+            ms, _resp = timed_call(placement, 'PUT', '/allocations/%s'
+                                   % uuidlib.uuid4(), body)
+            durations.append(ms)
+        if durations:
+            result['claims'] = len(durations)
+            result['claim_median_ms'] = round(median(durations), 2)
+            result['claim_p95_ms'] = round(p95(durations), 2)
+            result['claims_per_s'] = round(
+                len(durations) / (sum(durations) / 1000), 1)
+        result['peak_rss_mb'] = _peak_rss_mb()
+    finally:
+        drop_database(url)
+    return result
+
+
+def _peak_rss_mb():
+    import resource
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+# command line
+
+def _db_url(value):
+    return {'mysql': MARIADB, 'mariadb': MARIADB, 'sqlite': SQLITE}.get(
+        value, value)
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog='python -m benchmarks.placement_scale',
+        description=__doc__.split('\n\n')[0])
+    parser.add_argument('--hosts', default='1000',
+                        help='compute hosts, comma-separated (1000)')
+    parser.add_argument('--layout', default='A',
+                        help='A, R, B or several, comma-separated (A)')
+    parser.add_argument('--share', default='1.0',
+                        help='share of CCA-capable hosts, comma-separated')
+    parser.add_argument('--unrelated-children', default='0',
+                        help='share of hosts with an unrelated (PCI) child '
+                             'provider, comma-separated (0)')
+    parser.add_argument('--db', default='sqlite',
+                        help="database URL, or 'mysql' (MariaDB at "
+                             "127.0.0.1, database nova_cca_bench) or "
+                             "'sqlite' (file under /tmp), comma-separated")
+    parser.add_argument('--runs', type=int, default=15,
+                        help='timed requests of each kind (15)')
+    parser.add_argument('--claims', type=int, default=500,
+                        help='PUT /allocations claims (500)')
+    parser.add_argument('--json', metavar='FILE', nargs='?', const='-',
+                        help='also write results as JSON lines to FILE '
+                             '(- for stdout)')
+    parser.add_argument('--placement-path', default=None,
+                        help='directory to import placement from, first '
+                             '(to measure a patched copy)')
+    parser.add_argument('--fill', choices=('bulk', 'objects'),
+                        default='bulk',
+                        help="how providers are written: 'bulk' (multi-row "
+                             "INSERTs into Placement's tables, default) or "
+                             "'objects' (Placement's ResourceProvider "
+                             "objects; slow: ~15 ms a provider on MariaDB)")
+    parser.add_argument('--single', action='store_true',
+                        help=argparse.SUPPRESS)
+    return parser
+
+
+def _split(value, kind=str):
+    return [kind(v) for v in value.split(',') if v]
+
+
+TABLE_HEAD = ('%-8s %-6s %6s %5s %5s | %9s %9s | %9s %9s | %6s | %8s'
+              % ('db', 'layout', 'hosts', 'share', 'pci', 'plain med',
+                 'p95', 'CCA med', 'p95', 'ratio', 'claims/s'))
+
+
+def table_row(r):
+    return ('%-8s %-6s %6d %5.2f %5.2f | %9.1f %9.1f | %9.1f %9.1f | %6.2f '
+            '| %8s' % (r['db'].split()[0], r['layout'], r['hosts'],
+                       r['share'], r['unrelated_children'],
+                       r['plain_median_ms'], r['plain_p95_ms'],
+                       r['cca_median_ms'], r['cca_p95_ms'], r['ratio'],
+                       r.get('claims_per_s', '-')))
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    if args.placement_path:
+        sys.path.insert(0, args.placement_path)
+    if args.single:
+        import logging
+        logging.basicConfig(level=logging.WARNING)
+        result = run_one(_db_url(args.db), args.layout, int(args.hosts),
+                         float(args.share), float(args.unrelated_children),
+                         args.runs, args.claims, args.fill)
+        if args.placement_path:
+            import placement
+            result['placement_path'] = os.path.dirname(placement.__file__)
+        print(json.dumps(result))
+        return 0
+
+    out = None
+    if args.json and args.json != '-':
+        out = open(args.json, 'a')
+    print(TABLE_HEAD, file=sys.stderr, flush=True)
+    failed = 0
+    for db in _split(args.db):
+        for hosts in _split(args.hosts, int):
+            for layout in _split(args.layout):
+                for share in _split(args.share, float):
+                    for unrelated in _split(args.unrelated_children, float):
+                        cmd = [sys.executable, '-m',
+                               'benchmarks.placement_scale', '--single',
+                               '--db', db, '--layout', layout,
+                               '--hosts', str(hosts), '--share', str(share),
+                               '--unrelated-children', str(unrelated),
+                               '--runs', str(args.runs),
+                               '--claims', str(args.claims),
+                               '--fill', args.fill]
+                        if args.placement_path:
+                            cmd += ['--placement-path', args.placement_path]
+                        proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                                              text=True)
+                        if proc.returncode:
+                            failed += 1
+                            print('FAILED: %s' % ' '.join(cmd),
+                                  file=sys.stderr, flush=True)
+                            continue
+                        result = json.loads(proc.stdout.strip()
+                                            .splitlines()[-1])
+                        result['command'] = ' '.join(cmd[1:])
+                        print(table_row(result), file=sys.stderr,
+                              flush=True)
+                        line = json.dumps(result)
+                        if out is not None:
+                            out.write(line + '\n')
+                            out.flush()
+                        elif args.json == '-':
+                            print(line, flush=True)
+    if out is not None:
+        out.close()
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

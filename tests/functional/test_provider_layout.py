@@ -1,0 +1,91 @@
+"""Changing [arm_cca] provider_layout on a host that runs realms."""
+
+from tests.functional import base
+
+CCA_TRAIT = 'CUSTOM_HW_CPU_AARCH64_CCA'
+
+
+class ProviderLayoutChangeTest(base.RealmTestBase):
+
+    def _boot_realms(self, count):
+        flavor, image = self.realm_flavor(), self.realm_image()
+        return [self.boot(flavor, image) for _ in range(count)]
+
+    def _switch(self, layout):
+        self.flags(provider_layout=layout, group='arm_cca')
+        self.restart_host('cca-1')
+
+    def assert_layout(self, layout, realms, max_guests=None):
+        root = self.provider('cca-1')
+        child = self.provider('cca-1_arm_cca')
+        carrier, other = (root, child) if layout == 'root' else (child, root)
+        self.assertEqual(realms, carrier['usages']['MEM_ENCRYPTION_CONTEXT'])
+        if max_guests is not None:
+            self.assertEqual(max_guests, carrier['inventories'][
+                'MEM_ENCRYPTION_CONTEXT']['total'])
+        self.assertIn(CCA_TRAIT, carrier['traits'])
+        if other is not None:
+            self.assertNotIn('MEM_ENCRYPTION_CONTEXT', other['inventories'])
+            self.assertNotIn(CCA_TRAIT, other['traits'])
+        if layout == 'root':
+            self.assertIsNone(child)
+
+    def test_child_to_root_moves_running_realms(self):
+        self.flags(provider_layout='child', max_guests=3, group='arm_cca')
+        self.start_host('cca-1')
+        realms = self._boot_realms(2)
+        plain = self.boot(self.create_flavor(), self.plain_aarch64_image())
+        self.assert_layout('child', 2, max_guests=3)
+
+        self._switch('root')
+
+        self.assert_layout('root', 2, max_guests=3)
+        self.assertIn('Moved the realm slots of 2 instances from '
+                      'cca-1_arm_cca to cca-1', self.stdlog.logger.output)
+        for server in realms:
+            self.assertEqual(
+                self.expected_allocations('cca-1'),
+                self.allocations_by_provider_name(server['id']))
+            self.assertEqual('ACTIVE',
+                             self.api.get_server(server['id'])['status'])
+        self.assertEqual(
+            self.expected_allocations('cca-1', realm=False),
+            self.allocations_by_provider_name(plain['id']))
+        # max_guests still holds in the new layout
+        self._boot_realms(1)
+        extra = self.boot(self.realm_flavor(), self.realm_image(),
+                          expected_state='ERROR')
+        self.assertEqual({}, self._get_allocations_by_server_uuid(
+            extra['id']))
+        self.assert_layout('root', 3)
+
+    def test_root_to_child_moves_running_realms(self):
+        self.flags(provider_layout='root', group='arm_cca')
+        self.start_host('cca-1')
+        realms = self._boot_realms(2)
+        self.assert_layout('root', 2)
+
+        self._switch('child')
+
+        self.assert_layout('child', 2)
+        self.assertIn('Moved the realm slots of 2 instances from cca-1 to '
+                      'cca-1_arm_cca', self.stdlog.logger.output)
+        for server in realms:
+            self.assertEqual(
+                self.expected_allocations('cca-1'),
+                self.allocations_by_provider_name(server['id']))
+        self._delete_server(realms[0])
+        self.assert_layout('child', 1)
+
+    def test_switch_back_and_forth_without_realms(self):
+        self.flags(provider_layout='child', group='arm_cca')
+        self.start_host('cca-1')
+        self._switch('root')
+        self.assert_layout('root', 0)
+        self._switch('child')
+        self.assert_layout('child', 0)
+        output = self.stdlog.logger.output
+        self.assertIn('Moved the realm slots of 0 instances from '
+                      'cca-1_arm_cca to cca-1', output)
+        self.assertIn('Moved the realm slots of 0 instances from cca-1 to '
+                      'cca-1_arm_cca', output)
