@@ -81,6 +81,9 @@ ROOT_TRAITS = (
     'HW_ARCH_AARCH64', 'OWNER_NOVA')
 
 REALM_TRAIT = 'CUSTOM_HW_CPU_AARCH64_CCA'
+#: a realm image must ask for stateless firmware (hw_firmware_stateless),
+#: so Nova's realm request requires this root trait too
+STATELESS_TRAIT = 'COMPUTE_SECURITY_STATELESS_FIRMWARE'
 REALM_TRAITS = (REALM_TRAIT,
                 'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA256',
                 'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA512')
@@ -182,7 +185,8 @@ def requests_for(layout):
         q += '&root_required=%s' % ROOT_REQUIRED
         return '/allocation_candidates?' + q
 
-    return query(plain), query(realm, REALM_TRAIT)
+    return query(plain), query(realm, ','.join(sorted(
+        (STATELESS_TRAIT, REALM_TRAIT))))
 
 
 # Placement, in this process

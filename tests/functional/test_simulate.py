@@ -47,7 +47,7 @@ def test_default_report_tells_the_whole_story(default_text):
     assert "<launchSecurity type=\"cca\"" in out
     assert 'REJECTED (HTTP 400)' in out and 'hw_firmware_type=bios' in out
     assert 'REJECTED (HTTP 409)' in out and 'Arm CCA realm' in out
-    assert 'cca-1_arm_cca  (child of cca-1)' in out
+    assert 'MEM_ENCRYPTION_CONTEXT   total 2147483647' in out
     assert 'CUSTOM_HW_CPU_AARCH64_CCA' in out
     # progress while it works
     assert '] step 0: boot realm-1' in default_text.stderr
@@ -63,12 +63,16 @@ def test_default_json_contract(default_json):
                               'cca': {'supported': False,
                                       'measurement_algos': []}}
     providers = {p['name']: p for p in default_json['providers']}
-    assert providers['cca-2_arm_cca']['parent'] == 'cca-2'
-    assert providers['cca-2_arm_cca']['inventories'] == {
-        'MEM_ENCRYPTION_CONTEXT': 4}
-    assert providers['cca-1_arm_cca']['inventories'] == {
-        'MEM_ENCRYPTION_CONTEXT': 2147483647}
-    assert 'arm-1_arm_cca' not in providers
+    # default layout: realm slots and traits on the compute node provider
+    assert set(providers) == {'cca-1', 'cca-2', 'arm-1'}
+    assert providers['cca-2']['parent'] is None
+    assert providers['cca-2']['inventories']['MEM_ENCRYPTION_CONTEXT'] == 4
+    assert providers['cca-1']['inventories'][
+        'MEM_ENCRYPTION_CONTEXT'] == 2147483647
+    assert 'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA512' in \
+        providers['cca-1']['traits']
+    assert 'MEM_ENCRYPTION_CONTEXT' not in providers['arm-1']['inventories']
+    assert 'CUSTOM_HW_CPU_AARCH64_CCA' not in providers['arm-1']['traits']
     assert all(set(p) == {'name', 'parent', 'inventories', 'traits',
                           'usages'} for p in default_json['providers'])
     # everything deleted at the end: no usage anywhere
@@ -79,8 +83,9 @@ def test_default_json_contract(default_json):
     realm, plain, bad, suspend, migrate = steps[:5]
     assert (realm['kind'], realm['outcome'], realm['host']) == (
         'boot', 'active', 'cca-1')
-    assert realm['allocations']['cca-1_arm_cca'] == {
-        'MEM_ENCRYPTION_CONTEXT': 1}
+    assert realm['allocations'] == {'cca-1': {
+        'VCPU': 1, 'MEMORY_MB': 512, 'DISK_GB': 1,
+        'MEM_ENCRYPTION_CONTEXT': 1}}
     assert "<launchSecurity type=\"cca\"" in realm['domain_xml']
     assert plain['outcome'] == 'active'
     assert '<launchSecurity' not in plain['domain_xml']
@@ -110,18 +115,27 @@ def test_full_scenario(full_json):
     for action in ('stop', 'start', 'reboot', 'rebuild', 'resize'):
         assert by[('r1', action)]['outcome'] == 'done', by[('r1', action)]
     resized = by[('r1', 'resize')]
-    assert resized['allocations'][resized['host']] == {
-        'VCPU': 2, 'MEMORY_MB': 1024, 'DISK_GB': 1}
+    assert resized['host'] == 'cca-b'     # cca-a is full (max_guests 2)
+    assert resized['allocations'] == {'cca-b': {
+        'VCPU': 2, 'MEMORY_MB': 1024, 'DISK_GB': 1,
+        'MEM_ENCRYPTION_CONTEXT': 1}}
     assert "<launchSecurity type=\"cca\"" in resized['domain_xml']
     assert by[('r2', 'shelve')]['allocations'] == {}
     assert by[('r2', 'unshelve')]['outcome'] == 'done'
     migrated = by[('r2', 'migrate')]
     assert (migrated['outcome'], migrated['host']) == ('done', 'cca-b')
     providers = {p['name']: p for p in full_json['providers']}
-    assert providers['cca-b']['inventories'] == {
+    assert {rc: providers['cca-b']['inventories'][rc] for rc in (
+        'DISK_GB', 'MEMORY_MB', 'VCPU')} == {
         'DISK_GB': 50, 'MEMORY_MB': 8192, 'VCPU': 4}
+    # cca-a keeps Nova's child layout (per-host provider_layout)
+    assert providers['cca-a_arm_cca']['parent'] == 'cca-a'
+    assert providers['cca-a_arm_cca']['inventories'] == {
+        'MEM_ENCRYPTION_CONTEXT': 2}
     assert set(providers['cca-a_arm_cca']['traits']) == {
         'CUSTOM_HW_CPU_AARCH64_CCA', 'OWNER_NOVA'}
+    assert providers['cca-b']['inventories']['MEM_ENCRYPTION_CONTEXT'] == \
+        2147483647
     hosts = {h['name']: h for h in full_json['hosts']}
     assert hosts['x86-1']['cca']['supported'] is False
 
