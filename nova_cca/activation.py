@@ -106,6 +106,20 @@ def _register_model():
     if model.ARM_CCA not in shared._valid_values:
         shared._valid_values = tuple(shared._valid_values) + (model.ARM_CCA,)
 
+    # "Field value X is invalid" names neither the property nor the models:
+    # say both (the API returns this text with its 400).
+    def make(original):
+        @functools.wraps(original)
+        def coerce(obj, attr, value):
+            if value not in shared._valid_values:
+                raise ValueError(
+                    '%s=%s is not a memory encryption model (valid: %s)'
+                    % (attr, value, ', '.join(shared._valid_values)))
+            return original(obj, attr, value)
+        return coerce
+
+    _wrap(shared, 'coerce', make)
+
 
 def _register_flavor_validator():
     # The API validates extra specs against validators.VALIDATORS at call

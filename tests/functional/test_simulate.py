@@ -115,7 +115,7 @@ def test_full_scenario(full_json):
     for action in ('stop', 'start', 'reboot', 'rebuild', 'resize'):
         assert by[('r1', action)]['outcome'] == 'done', by[('r1', action)]
     resized = by[('r1', 'resize')]
-    assert resized['host'] == 'cca-b'     # cca-a is full (max_guests 2)
+    assert resized['host'] == 'cca-b'     # a resize moves to another host
     assert resized['allocations'] == {'cca-b': {
         'VCPU': 2, 'MEMORY_MB': 1024, 'DISK_GB': 1,
         'MEM_ENCRYPTION_CONTEXT': 1}}

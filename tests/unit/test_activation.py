@@ -34,6 +34,7 @@ def _state():
         'live_migrate': compute_api.API.live_migrate,
         'host_hook': vars(libvirt_host.Host)['supports_arm_cca'],
         'driver_module': sys.modules[activation.DRIVER_MODULE],
+        'coerce': fields.MemEncryptionModelField.AUTO_TYPE.coerce,
     }
 
 
@@ -54,7 +55,8 @@ def test_enum_and_every_field_know_arm_cca():
     payload_type = image_notification.ImageMetaPropsPayload.fields[
         'hw_mem_encryption_model']._type
     payload_type.coerce(None, 'hw_mem_encryption_model', 'arm-cca')
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match='hw_mem_encryption_model=arm-xyz '
+                       'is not a memory encryption model .*arm-cca'):
         image_meta.ImageMetaProps(hw_mem_encryption_model='arm-xyz')
 
 
