@@ -59,14 +59,22 @@ class RealmHost(host.Host):
         #: the configuration [arm_cca] is read from (nova.conf by default)
         self.conf = conf if conf is not None else CONF
         self._realm_capability = None
+        #: {arch: libvirt's error} for domain capabilities it refused
+        self._domain_caps_errors = {}
 
     def _host_arch(self):
         return self.get_capabilities().host.cpu.arch
 
     def _get_domain_capabilities(self, emulator_bin=None, arch=None,
                                  machine_type=None, virt_type=None, flags=0):
-        xml = self.get_connection().getDomainCapabilities(
-            emulator_bin, arch, machine_type, virt_type, flags)
+        try:
+            xml = self.get_connection().getDomainCapabilities(
+                emulator_bin, arch, machine_type, virt_type, flags)
+        except Exception as e:
+            # Nova skips this arch on a libvirt error and logs it at debug;
+            # keep the reason for the realm verdict.
+            self._domain_caps_errors[arch] = str(e)
+            raise
         LOG.debug('Domain capabilities for arch=%s machine_type=%s:\n%s',
                   arch, machine_type, xml)
         caps = RealmDomainCaps(host_arch=self._host_arch())
@@ -101,8 +109,10 @@ class RealmHost(host.Host):
             return detection.RealmCapability.unsupported(
                 'reading libvirt capabilities failed: %s' % e)
         if not by_machine:
+            error = self._domain_caps_errors.get(model.AARCH64)
             return detection.RealmCapability.unsupported(
-                'libvirt reports no domain capabilities for aarch64 guests')
+                'libvirt reports no domain capabilities for aarch64 guests%s'
+                % (': %s' % error if error else ''))
         verdict = None
         for caps in by_machine.values():
             realm = getattr(caps, 'realm', None) or (

@@ -7,12 +7,20 @@
 * ``nova.test.TestCase._clear_attrs`` deletes instance attributes in
   cleanup, including the one pytest's unittest plugin set to the running
   test method; keep ``test*`` attributes.
+* ``CellDatabases`` guards cell switching with a writer-preferring
+  reader/writer lock. Under many native threads (50 concurrent boots) a
+  reader waiting behind a queued writer while it holds SQLite's writer lock
+  deadlocks against another reader. Its write sections only swap a
+  reference and hold no other lock, so a reader-preferring lock is as
+  correct and cannot deadlock that way.
 * Nova's ``WarningsFixture`` turns SQLAlchemy deprecations into errors;
   SQLAlchemy 2.1 deprecates ``noload()``, which Nova 34 still uses when an
   instance is buried in cell0. That one warning stays a warning.
 """
 
+import contextlib
 import os
+import sys
 import sysconfig
 import warnings
 
@@ -33,8 +41,49 @@ from nova.tests.fixtures import conf as nova_conf_fixture  # noqa: E402
 from nova.tests import fixtures as nova_fixtures  # noqa: E402
 from sqlalchemy import exc as sqla_exc  # noqa: E402
 
+nova_fixture_module = sys.modules['nova.tests.fixtures.nova']
+
 API_PASTE_INI = os.path.join(sysconfig.get_path('data'), 'etc', 'nova',
                              'api-paste.ini')
+
+
+class ReaderPreferringLock:
+    """A reader/writer lock whose readers never wait for queued writers."""
+
+    def __init__(self):
+        import threading
+        self._condition = threading.Condition()
+        self._readers = 0
+        self._writer = None
+
+    @contextlib.contextmanager
+    def read_lock(self):
+        import threading
+        me = threading.get_ident()
+        with self._condition:
+            while self._writer not in (None, me):
+                self._condition.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._readers -= 1
+                self._condition.notify_all()
+
+    @contextlib.contextmanager
+    def write_lock(self):
+        import threading
+        with self._condition:
+            while self._writer is not None or self._readers:
+                self._condition.wait()
+            self._writer = threading.get_ident()
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._writer = None
+                self._condition.notify_all()
 
 
 @pytest.fixture(autouse=True, scope='session')
@@ -42,6 +91,7 @@ def _nova_harness():
     original_conf_setup = nova_conf_fixture.ConfFixture.setUp
     original_clear_attrs = nova_test.TestCase._clear_attrs
     original_warnings_setup = nova_fixtures.WarningsFixture.setUp
+    original_rw_lock = nova_fixture_module.ReaderWriterLock
 
     def conf_setup(self):
         original_conf_setup(self)
@@ -63,7 +113,9 @@ def _nova_harness():
     nova_conf_fixture.ConfFixture.setUp = conf_setup
     nova_test.TestCase._clear_attrs = clear_attrs
     nova_fixtures.WarningsFixture.setUp = warnings_setup
+    nova_fixture_module.ReaderWriterLock = ReaderPreferringLock
     yield
+    nova_fixture_module.ReaderWriterLock = original_rw_lock
     nova_fixtures.WarningsFixture.setUp = original_warnings_setup
     nova_conf_fixture.ConfFixture.setUp = original_conf_setup
     nova_test.TestCase._clear_attrs = original_clear_attrs

@@ -49,23 +49,6 @@ class ScenarioAborted(Exception):
     """The API refused a flavor or image of the scenario."""
 
 
-class _HostConf:
-    """nova.conf as one simulated host sees it: its own [arm_cca]."""
-
-    class _Group:
-        def __init__(self, group, overrides):
-            self._group = group
-            self._overrides = overrides
-
-        def __getattr__(self, name):
-            if name in self._overrides:
-                return self._overrides[name]
-            return getattr(self._group, name)
-
-    def __init__(self, conf, arm_cca):
-        self.arm_cca = self._Group(conf.arm_cca, arm_cca)
-
-
 class SimulatedCloud(libvirt_base.ServersTestBase):
     """One run of a scenario, as a case of Nova's functional environment."""
 
@@ -101,7 +84,7 @@ class SimulatedCloud(libvirt_base.ServersTestBase):
                 host.arch, host.name, ' (CCA)' if host.arch == 'aarch64' and
                 host.domcaps_xml() and 'supported=\'yes\'' in
                 host.domcaps_xml() else ''))
-            conf = _HostConf(nova.conf.CONF, host.arm_cca) \
+            conf = sim_compute.HostConf(nova.conf.CONF, host.arm_cca) \
                 if host.arm_cca else None
             self._hosts[host.name] = self.useFixture(
                 sim_compute.SimulatedComputeHost(

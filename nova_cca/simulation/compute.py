@@ -19,6 +19,28 @@ from nova_cca.simulation import libvirt as sim_libvirt
 DRIVER = 'libvirt_cca.SimulatedLibvirtCCADriver'
 
 
+class HostConf:
+    """nova.conf as one simulated host sees it: its own ``[arm_cca]``.
+
+    Every simulated compute of a process shares nova.conf; a HostConf
+    overrides the ``[arm_cca]`` options of one host (its RealmHost reads
+    them from here) and falls back to nova.conf for the rest.
+    """
+
+    class _Group:
+        def __init__(self, group, overrides):
+            self._group = group
+            self._overrides = dict(overrides)
+
+        def __getattr__(self, name):
+            if name in self._overrides:
+                return self._overrides[name]
+            return getattr(self._group, name)
+
+    def __init__(self, conf, arm_cca):
+        self.arm_cca = self._Group(conf.arm_cca, arm_cca)
+
+
 class SimulatedComputeHost(fixtures.Fixture):
     """Start (and restart) one compute service on a simulated host.
 

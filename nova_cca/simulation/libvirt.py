@@ -52,6 +52,9 @@ class SimulatedConnection(fakelibvirt.Connection):
         self.guest_xml = collections.defaultdict(list)
         #: getDomainCapabilities calls, for measuring caching
         self.domain_capability_calls = 0
+        #: a libvirtError message to fail realm launches with (fault
+        #: injection: the RMM refusing a realm), or None
+        self.refuse_realms = None
 
     def getCapabilities(self):
         # Nova's fake picks the host by os.uname(); this host is self.arch.
@@ -86,12 +89,20 @@ class SimulatedConnection(fakelibvirt.Connection):
             uuid = None
         self.guest_xml[uuid].append(xml)
 
-    def defineXML(self, xml):
+    def _launch(self, xml):
+        if self.refuse_realms and '<launchSecurity' in xml:
+            raise fakelibvirt.make_libvirtError(
+                fakelibvirt.libvirtError, self.refuse_realms,
+                error_code=fakelibvirt.VIR_ERR_INTERNAL_ERROR,
+                error_domain=fakelibvirt.VIR_FROM_QEMU)
         self._record(xml)
+
+    def defineXML(self, xml):
+        self._launch(xml)
         return super().defineXML(xml)
 
     def createXML(self, xml, flags):
-        self._record(xml)
+        self._launch(xml)
         return super().createXML(xml, flags)
 
     def last_guest_xml(self, instance_uuid):

@@ -17,6 +17,8 @@ c) this libvirt refuses ``<launchSecurity type='cca'>``: the day it does
 
 import base64
 import collections
+import contextlib
+import fcntl
 import glob
 import importlib.resources
 import json
@@ -40,6 +42,11 @@ NVRAM_DIR = '/var/lib/libvirt/qemu/nvram'
 #: firmware descriptors of the host's administrator (libvirt reads these
 #: besides /usr/share/qemu/firmware)
 FIRMWARE_DESCRIPTORS = '/etc/qemu/firmware'
+DESCRIPTOR_PREFIX = '50-nova-cca-test-'
+#: in FIRMWARE_DESCRIPTORS when the tests made it: which directories
+DESCRIPTORS_MARKER = '.made-by-nova-cca-tests'
+DESCRIPTORS_LOCK = os.path.join(tempfile.gettempdir(),
+                                'nova-cca-test-firmware.lock')
 AAVMF_CODE = '/usr/share/AAVMF/AAVMF_CODE.fd'
 #: what AAVMF prints on the serial console when it starts
 FIRMWARE_BANNER = b'UEFI firmware'
@@ -208,6 +215,14 @@ def domains(libvirtd):
         domain.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
 
 
+@contextlib.contextmanager
+def _descriptors_locked():
+    # pytest-xdist workers share /etc/qemu/firmware
+    with open(DESCRIPTORS_LOCK, 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.fixture(scope='module')
 def stateless_firmware():
     """A descriptor of AAVMF as stateless flash, as a realm host has one.
@@ -215,17 +230,20 @@ def stateless_firmware():
     Realms ask for stateless firmware (``<loader stateless='yes'/>`` with
     ``<os firmware='efi'>``); libvirt then picks only firmware whose
     descriptor maps it in 'stateless' mode. Debian's AAVMF descriptors are
-    all 'split' (code + NVRAM template).
+    all 'split' (code + NVRAM template). Directories made for it are
+    removed with the last test descriptor.
     """
     assert os.path.exists(AAVMF_CODE), 'qemu-efi-aarch64 is not installed'
-    assert os.access(os.path.dirname(FIRMWARE_DESCRIPTORS), os.W_OK), (
+    existing = FIRMWARE_DESCRIPTORS
+    while not os.path.isdir(existing):
+        existing = os.path.dirname(existing)
+    assert os.access(existing, os.W_OK), (
         'run as root: the system libvirtd reads firmware descriptors only '
         'from /usr/share/qemu/firmware and %s' % FIRMWARE_DESCRIPTORS)
-    created = [d for d in (os.path.dirname(FIRMWARE_DESCRIPTORS),
-                           FIRMWARE_DESCRIPTORS) if not os.path.isdir(d)]
     path = os.path.join(FIRMWARE_DESCRIPTORS,
-                        '50-nova-cca-test-%d-aarch64-stateless.json'
-                        % os.getpid())
+                        '%s%d-aarch64-stateless.json'
+                        % (DESCRIPTOR_PREFIX, os.getpid()))
+    marker = os.path.join(FIRMWARE_DESCRIPTORS, DESCRIPTORS_MARKER)
     descriptor = {
         'description': 'nova-cca tests: AAVMF as stateless flash',
         'interface-types': ['uefi'],
@@ -238,21 +256,26 @@ def stateless_firmware():
         'features': [],
         'tags': [],
     }
-    for attempt in range(5):  # another worker may remove an empty dir
-        os.makedirs(FIRMWARE_DESCRIPTORS, exist_ok=True)
-        try:
-            with open(path, 'w') as out:
-                json.dump(descriptor, out, indent=2)
-            break
-        except FileNotFoundError:
-            time.sleep(0.1)
+    with _descriptors_locked():
+        made = [d for d in (os.path.dirname(FIRMWARE_DESCRIPTORS),
+                            FIRMWARE_DESCRIPTORS) if not os.path.isdir(d)]
+        for directory in made:
+            os.mkdir(directory)
+        if made:
+            with open(marker, 'w') as out:
+                json.dump(made, out)
+        with open(path, 'w') as out:
+            json.dump(descriptor, out, indent=2)
     yield AAVMF_CODE
-    os.unlink(path)
-    for directory in reversed(created):
-        try:
-            os.rmdir(directory)
-        except OSError:
-            pass  # not empty: someone else's descriptors
+    with _descriptors_locked():
+        os.unlink(path)
+        if (os.path.exists(marker) and
+                os.listdir(FIRMWARE_DESCRIPTORS) == [DESCRIPTORS_MARKER]):
+            with open(marker) as source:
+                made = json.load(source)
+            os.unlink(marker)
+            for directory in reversed(made):
+                os.rmdir(directory)
 
 
 def wait_for_firmware(domain, console_log, timeout=30):
