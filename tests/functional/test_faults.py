@@ -38,8 +38,11 @@ class RealmFaultsTest(base.RealmTestBase):
         root = self.provider('cca-1')
         self.assertNotIn('MEM_ENCRYPTION_CONTEXT', root['inventories'])
         self.assertIsNone(self.provider('cca-1_arm_cca'))
-        # the host keeps serving plain guests; realms find no host
-        self.boot(self.create_flavor(), self.plain_aarch64_image())
+        # the compute service runs on; realms find no host and leak nothing
+        (service,) = self.admin_api.get_services(host='cca-1',
+                                                 binary='nova-compute')
+        self.assertEqual(('enabled', 'up'),
+                         (service['status'], service['state']))
         server = self.boot(self.realm_flavor(), self.realm_image(),
                            expected_state='ERROR')
         self.assertEqual({}, self._get_allocations_by_server_uuid(
