@@ -60,10 +60,11 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
         if me_model != model.ARM_CCA:
             return super()._guest_configure_mem_encryption(
                 instance, guest, me_model)
+        # Firmware: Nova's own handling of the image's stateless UEFI
+        # request (<os firmware='efi'><loader stateless='yes'/>) already
+        # gives a realm firmware without NVRAM; libvirt's autoselection maps
+        # it read-only and refuses extra loader attributes before 9.2.
         guest.launch_security = self._realm_launch_security()
-        # Realm firmware is loaded read-only; it keeps no NVRAM (the image
-        # asks for stateless firmware, which Nova writes as stateless='yes').
-        guest.os_loader_readonly = True
 
     def _realm_launch_security(self):
         launch_security = realm_guest.LibvirtConfigGuestRealmLaunchSecurity()

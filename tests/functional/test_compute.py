@@ -129,7 +129,6 @@ class RealmGuestXMLTest(base.RealmTestBase):
         self.assertTrue(os_.find('type').get('machine').startswith('virt'))
         self.assertEqual('aarch64', os_.find('type').get('arch'))
         loader = os_.find('loader')
-        self.assertEqual('yes', loader.get('readonly'))
         self.assertEqual('yes', loader.get('stateless'))
         self.assertIsNone(os_.find('nvram'))
         self.assertEqual('kvm', dom.get('type'))

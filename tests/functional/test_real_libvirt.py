@@ -178,12 +178,11 @@ def for_this_host(xml, workdir, libvirt_version,
     for log in dom.iterfind('devices/*/log'):
         log.set('file', os.path.join(workdir, 'console.log'))
     changes.append('console log in our directory')
-    # Nova writes <loader secure='no'/> for every UEFI guest, our driver
-    # adds readonly='yes' for realms; libvirt before 9.2.0 refuses both
-    # next to firmware autoselection
+    # Nova writes <loader secure='no'/> for every UEFI guest; libvirt
+    # before 9.2.0 refuses it next to firmware autoselection
     loader = dom.find('os/loader')
     if libvirt_version < LOADER_FILTERS_SINCE and loader is not None:
-        for attribute in ('secure', 'readonly'):
+        for attribute in ('secure',):
             if loader.get(attribute) is not None:
                 del loader.attrib[attribute]
                 changes.append('loader %s dropped (libvirt < 9.2)'

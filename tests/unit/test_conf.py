@@ -16,7 +16,16 @@ def test_list_opts_group():
     group, opts = opts_by_name()
     assert isinstance(group, cfg.OptGroup)
     assert group.name == 'arm_cca'
-    assert set(opts) == {'max_guests', 'default_measurement_algo'}
+    assert set(opts) == {'max_guests', 'default_measurement_algo',
+                         'provider_layout'}
+
+
+def test_provider_layout_option():
+    _, opts = opts_by_name()
+    opt = opts['provider_layout']
+    assert isinstance(opt, cfg.StrOpt)
+    assert opt.default == 'root'
+    assert [c for c, _ in opt.type.choices.items()] == ['root', 'child']
 
 
 def test_max_guests_option():
