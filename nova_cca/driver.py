@@ -110,11 +110,8 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
         # to the root, whose inventory update_provider_tree() publishes.
         if not realm_tree.realms_on_child(provider_tree, nodename):
             return
-        if allocations is None:
-            LOG.info('Requesting a provider tree reshape to move Arm CCA '
-                     'realm slots from %s to the compute node provider %s.',
-                     realm_tree.child_name(nodename), nodename)
-            raise exception.ReshapeNeeded()
+        _reshape_needed(allocations, realm_tree.child_name(nodename),
+                        nodename)
         child = provider_tree.data(realm_tree.child_name(nodename))
         root = provider_tree.data(nodename)
         moved = realm_tree.move_allocations(allocations, child.uuid,
@@ -130,11 +127,8 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
         # the realms' slots move there and leave the root.
         if not realm_tree.realms_on_root(provider_tree, nodename):
             return
-        if allocations is None:
-            LOG.info('Requesting a provider tree reshape to move Arm CCA '
-                     'realm slots from the compute node provider %s to %s.',
-                     nodename, realm_tree.child_name(nodename))
-            raise exception.ReshapeNeeded()
+        _reshape_needed(allocations, nodename,
+                        realm_tree.child_name(nodename))
         children = self._ensure_memory_encryption_providers(
             self._get_memory_encryption_inventories(), provider_tree,
             nodename)
@@ -159,3 +153,11 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
         # save realm memory.
         lifecycle.refuse_for_realm(instance, 'suspend')
         return super().suspend(context, instance)
+
+
+def _reshape_needed(allocations, source, target):
+    """Ask Nova for a reshape (it calls back with the allocations)."""
+    if allocations is None:
+        LOG.info('Requesting a provider tree reshape to move Arm CCA realm '
+                 'slots from %s to %s.', source, target)
+        raise exception.ReshapeNeeded()
