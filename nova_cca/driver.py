@@ -34,6 +34,7 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
             lifecycle_event_handler=self.emit_event,
             conn_event_handler=self._handle_conn_event)
         self.vif_driver = libvirt_vif.LibvirtGenericVIFDriver(self._host)
+        self._realm_drain_checked = False
 
     def init_host(self, host):
         super().init_host(host)
@@ -77,13 +78,45 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
     # Placement
 
     def update_provider_tree(self, provider_tree, nodename, allocations=None):
-        super().update_provider_tree(provider_tree, nodename, allocations)
         on_root = self._host.realm_layout == realm_tree.ROOT
+        total = self._host.max_realms if on_root else 0
+        drained = self._drain_root_realm_slots(
+            provider_tree, nodename, allocations) if (
+                on_root and not total) else None
+        super().update_provider_tree(provider_tree, nodename, allocations)
         realm_tree.publish_on_root(
-            provider_tree, nodename,
-            self._host.max_realms if on_root else 0,
-            self._host._get_mem_encryption_traits_arm_cca()
-            if on_root and self._host.supports_arm_cca else [])
+            provider_tree, nodename, total,
+            self._host._get_mem_encryption_traits_arm_cca() if total else [],
+            drained=drained)
+
+    def _drain_root_realm_slots(self, provider_tree, nodename, allocations):
+        """Realm slots the root must keep although it offers none now.
+
+        When the root has realm slots and the host offers none any more
+        (max_guests = 0, or CCA gone), Placement refuses to drop inventory
+        that realms still use. Once per service start, ask Nova for the
+        allocations (a reshape); while realms remain, keep their slots
+        reserved, so nothing new is placed; without realms, drop them.
+        """
+        slots = provider_tree.data(nodename).inventory.get(
+            realm_tree.REALM_CONTEXT)
+        if not slots:
+            return None
+        if self._realm_drain_checked:
+            return slots if slots['reserved'] >= slots['total'] else None
+        _reshape_needed(allocations, nodename, 'nowhere (no realm slots '
+                        'are offered any more)')
+        self._realm_drain_checked = True
+        root = provider_tree.data(nodename)
+        in_use = realm_tree.realms_allocated(allocations, root.uuid)
+        if not in_use:
+            return None
+        LOG.warning('%d realms still run on %s, which offers no realm slots '
+                    'any more: their slots stay, all reserved, so no new '
+                    'realm is placed here. Move or delete them, then '
+                    'restart nova-compute to remove the slots.',
+                    in_use, nodename)
+        return dict(slots, reserved=slots['total'])
 
     def _update_provider_tree_for_memory_encryption(
             self, provider_tree, nodename, allocations):
@@ -97,9 +130,12 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
 
     def _is_reshape_needed_memory_encryption_on_root(self, provider_tree,
                                                      nodename):
-        # Realm slots on the root are nova-cca's 'root' layout, not the
-        # pre-2025.2 SEV inventory Nova moves to a child.
-        if realm_tree.realms_on_root(provider_tree, nodename):
+        # Realm slots on the root (offered, or kept reserved for running
+        # realms) are nova-cca's 'root' layout, not the pre-2025.2 SEV
+        # inventory Nova moves to a child.
+        if realm_tree.realms_on_root(provider_tree, nodename) or (
+                self._host.realm_layout == realm_tree.ROOT and
+                not self._host.supports_amd_sev):
             return False
         return super()._is_reshape_needed_memory_encryption_on_root(
             provider_tree, nodename)

@@ -67,16 +67,27 @@ def move_allocations(allocations, source_uuid, target_uuid):
     return moved
 
 
-def publish_on_root(provider_tree, nodename, total, traits):
+def realms_allocated(allocations, provider_uuid):
+    """How many consumers hold MEM_ENCRYPTION_CONTEXT on the provider."""
+    return sum(
+        1 for data in (allocations or {}).values()
+        if REALM_CONTEXT in data['allocations'].get(
+            provider_uuid, {}).get('resources', {}))
+
+
+def publish_on_root(provider_tree, nodename, total, traits, drained=None):
     """Make the root carry ``total`` realm slots and ``traits`` (or none).
 
-    ``total`` 0 or None removes the inventory; realm traits not in
+    ``total`` 0 or None removes the inventory, unless ``drained`` gives the
+    inventory record to keep (realms still use it); realm traits not in
     ``traits`` are removed.
     """
     root = provider_tree.data(nodename)
     inventory = dict(root.inventory)
     if total:
         inventory[REALM_CONTEXT] = realm_inventory(total)
+    elif drained:
+        inventory[REALM_CONTEXT] = drained
     else:
         inventory.pop(REALM_CONTEXT, None)
     provider_tree.update_inventory(nodename, inventory)

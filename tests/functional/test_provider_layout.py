@@ -89,3 +89,36 @@ class ProviderLayoutChangeTest(base.RealmTestBase):
                       'cca-1_arm_cca to cca-1', output)
         self.assertIn('Moved the realm slots of 0 instances from cca-1 to '
                       'cca-1_arm_cca', output)
+
+
+class RealmSlotsWithdrawnTest(base.RealmTestBase):
+    """max_guests = 0 while realms still run on the host (root layout)."""
+
+    def test_slots_stay_reserved_until_the_realms_are_gone(self):
+        self.start_host('cca-1')
+        realm = self.boot(self.realm_flavor(), self.realm_image())
+        self.flags(max_guests=0, group='arm_cca')
+        self.restart_host('cca-1')
+
+        root = self.provider('cca-1')
+        slots = root['inventories']['MEM_ENCRYPTION_CONTEXT']
+        self.assertEqual(slots['total'], slots['reserved'])
+        self.assertEqual(1, root['usages']['MEM_ENCRYPTION_CONTEXT'])
+        self.assertNotIn(CCA_TRAIT, root['traits'])
+        self.assertIn('1 realms still run on cca-1',
+                      self.stdlog.logger.output)
+        # nothing new lands here; the running realm lives on and goes
+        extra = self.boot(self.realm_flavor(), self.realm_image(),
+                          expected_state='ERROR')
+        self.assertEqual({}, self._get_allocations_by_server_uuid(
+            extra['id']))
+        self.hosts['cca-1'].service.manager.update_available_resource(
+            __import__('nova.context').context.get_admin_context())
+        self.assertEqual('ACTIVE', self.api.get_server(realm['id'])['status'])
+        self._delete_server(realm)
+        self.assertEqual(0, self.provider('cca-1')['usages'][
+            'MEM_ENCRYPTION_CONTEXT'])
+        # the next start finds no realm and removes the slots
+        self.restart_host('cca-1')
+        self.assertNotIn('MEM_ENCRYPTION_CONTEXT',
+                         self.provider('cca-1')['inventories'])
