@@ -219,7 +219,8 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
 
     def _check_options(self):
         found = []
-        for name in ('max_guests', 'default_measurement_algo'):
+        for name in ('max_guests', 'default_measurement_algo',
+                     'provider_layout'):
             try:
                 found.append('%s = %s' % (
                     name, getattr(self.conf.arm_cca, name)))
@@ -236,13 +237,16 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
         return parser.get(group, name, fallback='?')
 
     def _check_overcommit(self):
-        ratio = (self.conf.ram_allocation_ratio or
-                 self.conf.initial_ram_allocation_ratio)
+        name = 'ram_allocation_ratio'
+        ratio = self.conf.ram_allocation_ratio
+        if ratio is None:
+            name = 'initial_ram_allocation_ratio'
+            ratio = self.conf.initial_ram_allocation_ratio
         if ratio > 1.0:
             return Result(Code.WARNING,
-                          'ram_allocation_ratio = %s: realm memory cannot be '
-                          'swapped, so overcommitting RAM on a realm host '
-                          'is unsafe; use 1.0.' % ratio)
+                          '%s = %s: realm memory cannot be swapped, so '
+                          'overcommitting RAM on a realm host is unsafe; '
+                          'use 1.0.' % (name, ratio))
         return Result(Code.SUCCESS, 'RAM is not overcommitted (ratio %s).'
                       % ratio)
 

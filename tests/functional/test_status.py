@@ -42,7 +42,8 @@ def test_real_libvirt_is_reported(libvirtd, tmp_path):
     assert 'QEMU' in checks['QEMU']['details']
     assert checks['Compute driver']['status'] == 'Success'
     assert checks['[arm_cca] options']['details'] == (
-        '[arm_cca] max_guests = 8, default_measurement_algo = sha256.')
+        '[arm_cca] max_guests = 8, default_measurement_algo = sha256, '
+        'provider_layout = root.')
     assert checks['RAM overcommit']['status'] == 'Success'
 
 

@@ -94,3 +94,15 @@ def test_driver_and_virt_type(conf, tmp_path):
     result = checks._check_virt_type()
     assert result.code == status.Code.FAILURE
     assert 'virt_type = qemu' in result.details
+
+
+def test_overcommit_names_the_option_in_effect(conf, tmp_path):
+    conf.set_override('initial_ram_allocation_ratio', 1.5)
+    result = readiness(conf, tmp_path)._check_overcommit()
+    assert 'initial_ram_allocation_ratio = 1.5' in result.details
+
+
+def test_options_include_the_layout(conf, tmp_path):
+    result = readiness(conf, tmp_path)._check_options()
+    assert result.code == status.Code.SUCCESS
+    assert 'provider_layout = root' in result.details
