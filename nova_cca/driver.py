@@ -1,11 +1,12 @@
 """``compute_driver = libvirt_cca.LibvirtCCADriver``.
 
-Nova's libvirt driver with a :class:`~nova_cca.host.RealmHost` and the two
-things Nova cannot do generically for a new model: accept ``arm-cca`` in
-its start-up validation and write ``<launchSecurity type='cca'>``.
+Nova's libvirt driver with a :class:`~nova_cca.host.RealmHost` and what
+Nova cannot do generically for a new model: accept ``arm-cca`` in its
+start-up validation, write ``<launchSecurity type='cca'>``, and put realm
+slots where ``[arm_cca] provider_layout`` says (see provider_tree).
 Everything else a realm needs (no locked memory, no vmcoreinfo, stateless
-UEFI firmware, the ``<node>_arm_cca`` provider) follows from the model's
-properties in Nova's own code.
+UEFI firmware, Nova's ``<node>_arm_cca`` child in the ``child`` layout)
+follows from the model's properties in Nova's own code.
 """
 
 from nova import exception
