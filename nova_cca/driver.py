@@ -169,7 +169,7 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
         children = self._ensure_memory_encryption_providers(
             self._get_memory_encryption_inventories(), provider_tree,
             nodename)
-        child = children.get(model.ARM_CCA.replace('-', '_'))
+        child = children.get(model.MODEL_KEY)
         if child is None:
             raise exception.ReshapeFailed(error=(
                 'realm slots are allocated on %s but this host reports no '

@@ -150,7 +150,7 @@ class RealmHost(host.Host):
         if self.realm_layout == provider_tree.ROOT:
             # realm slots go on the compute node provider (the driver puts
             # them there): Nova must not build, or must remove, the child
-            inventories[model.ARM_CCA.replace('-', '_')] = {
+            inventories[model.MODEL_KEY] = {
                 'supported': False}
         return inventories
 

@@ -12,6 +12,8 @@ from nova.virt import hardware
 from oslo_utils import strutils
 
 ARM_CCA = 'arm-cca'
+#: how Nova spells the model in hooks and provider names (``arm_cca``)
+MODEL_KEY = ARM_CCA.replace('-', '_')
 
 #: Trait of a provider that can host realms (Placement needs the CUSTOM_
 #: prefix until os-traits ships HW_CPU_AARCH64_CCA).

@@ -18,7 +18,7 @@ REALM_CONTEXT = orc.MEM_ENCRYPTION_CONTEXT
 
 def child_name(nodename):
     """Nova's name for the Arm CCA child provider of ``nodename``."""
-    return '%s_%s' % (nodename, model.ARM_CCA.replace('-', '_'))
+    return '%s_%s' % (nodename, model.MODEL_KEY)
 
 
 def is_realm_trait(trait):

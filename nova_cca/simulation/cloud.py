@@ -13,6 +13,7 @@ import time
 import unittest
 import warnings
 
+import nova.conf
 from nova.tests.functional.api import client as api_client
 from nova.tests.functional.libvirt import base as libvirt_base
 from sqlalchemy import exc as sqla_exc
@@ -76,20 +77,17 @@ class SimulatedCloud(libvirt_base.ServersTestBase):
         self.flags(compute_driver=sim_compute.DRIVER)
 
     def run_scenario(self):
-        import nova.conf
         started = time.monotonic()
         self._hosts = {}
         for host in self.scenario.hosts:
-            self.progress('starting %s compute %s%s' % (
-                host.arch, host.name, ' (CCA)' if host.arch == 'aarch64' and
-                host.domcaps_xml() and 'supported=\'yes\'' in
-                host.domcaps_xml() else ''))
+            domcaps = host.domcaps_xml()
+            self.progress('starting %s compute %s' % (host.arch, host.name))
             conf = sim_compute.HostConf(nova.conf.CONF, host.arm_cca) \
                 if host.arm_cca else None
             self._hosts[host.name] = self.useFixture(
                 sim_compute.SimulatedComputeHost(
                     self.start_service, host.name, arch=host.arch,
-                    domcaps=host.domcaps_xml(), vcpus=host.vcpus,
+                    domcaps=domcaps, vcpus=host.vcpus,
                     memory_mb=host.memory_mb, disk_gb=host.disk_gb,
                     conf=conf))
         self._flavors = {f.name: self._create_scenario_flavor(f)

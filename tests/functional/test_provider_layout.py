@@ -1,5 +1,7 @@
 """Changing [arm_cca] provider_layout on a host that runs realms."""
 
+from nova import context as nova_context
+
 from tests.functional import base
 
 CCA_TRAIT = 'CUSTOM_HW_CPU_AARCH64_CCA'
@@ -113,7 +115,7 @@ class RealmSlotsWithdrawnTest(base.RealmTestBase):
         self.assertEqual({}, self._get_allocations_by_server_uuid(
             extra['id']))
         self.hosts['cca-1'].service.manager.update_available_resource(
-            __import__('nova.context').context.get_admin_context())
+            nova_context.get_admin_context())
         self.assertEqual('ACTIVE', self.api.get_server(realm['id'])['status'])
         self._delete_server(realm)
         self.assertEqual(0, self.provider('cca-1')['usages'][
