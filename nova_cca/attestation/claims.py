@@ -106,7 +106,7 @@ def _decode(payload, what, known):
                          % (what, cbor.type_name(claims)))
     for key in claims:
         if isinstance(key, bool) or not isinstance(key, int):
-            raise TokenError('%s has a claim key %r; claim keys are '
+            raise TokenError('%s has a claim key %s; claim keys are '
                              'integers' % (what, _short(key)))
     for claim in known.values():
         if claim.key not in claims:

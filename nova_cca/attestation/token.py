@@ -16,8 +16,8 @@ and their claims, and refuses everything else with a
 
 import dataclasses
 
-from nova_cca.attestation import claims as token_claims
 from nova_cca.attestation import cbor
+from nova_cca.attestation import claims as token_claims
 from nova_cca.attestation import cose
 from nova_cca.attestation import TokenError
 

@@ -214,7 +214,12 @@ def to_text(report):
     for part in ('realm', 'platform'):
         lines += ['', '%s claims:' % part.capitalize()]
         for name, value in report[part].items():
-            lines.append('  %s: %s' % (name, _text(value)))
+            if isinstance(value, list) and value and all(
+                    isinstance(item, dict) for item in value):
+                lines.append('  %s:' % name)
+                lines += ['    - %s' % _text(item) for item in value]
+            else:
+                lines.append('  %s: %s' % (name, _text(value)))
     return '\n'.join(lines) + '\n'
 
 

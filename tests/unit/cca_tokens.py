@@ -4,9 +4,9 @@ Tokens follow the RMM specification's layout (see nova_cca.attestation);
 every field can be overridden to build hostile variants.
 """
 
+import base64
 import hashlib
 import json
-import base64
 
 import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -64,7 +64,7 @@ def cose_key(private_key):
                         -3: numbers.y.to_bytes(48, 'big')})
 
 
-def realm_claims(keys, rak_form='cose', **overrides):
+def realm_claims(keys, overrides=None, rak_form='cose'):
     rak = cose_key(keys.rak) if rak_form == 'cose' else raw_point(keys.rak)
     claims = {
         265: REALM_PROFILE if rak_form == 'cose' else None,
@@ -78,11 +78,11 @@ def realm_claims(keys, rak_form='cose', **overrides):
     }
     if claims[265] is None:
         del claims[265]
-    claims.update(overrides)
+    claims.update(overrides or {})
     return {k: v for k, v in claims.items() if v is not DROP}
 
 
-def platform_claims(realm, **overrides):
+def platform_claims(realm, overrides=None):
     claims = {
         265: PLATFORM_PROFILE,
         10: hashlib.new(realm.get(44240, 'sha-256').replace('-', ''),
@@ -95,7 +95,7 @@ def platform_claims(realm, **overrides):
         2400: 'https://verifier.example',
         2402: 'sha-256',
     }
-    claims.update(overrides)
+    claims.update(overrides or {})
     return {k: v for k, v in claims.items() if v is not DROP}
 
 
@@ -109,7 +109,8 @@ def sign1(claims, key, alg=ES384, protected=None, tag=18, payload=None,
     protected = cbor2.dumps({1: alg}) if protected is None else protected
     payload = cbor2.dumps(claims) if payload is None else payload
     if signature is None:
-        hash_type, size = HASHES.get(alg, (hashes.SHA384, 48))
+        hash_type = HASHES.get(alg, (hashes.SHA384,))[0]
+        size = (key.curve.key_size + 7) // 8
         tbs = cbor2.dumps(['Signature1', protected, b'', payload])
         r, s = ec_utils.decode_dss_signature(
             key.sign(tbs, ec.ECDSA(hash_type())))

@@ -24,7 +24,7 @@ def keys():
 
 @pytest.fixture
 def realm_token(keys, tmp_path):
-    realm = t.realm_claims(keys, **{44235: personalization.derive(SERVER)})
+    realm = t.realm_claims(keys, {44235: personalization.derive(SERVER)})
     path = tmp_path / 'token.cbor'
     path.write_bytes(t.token(keys, realm=realm))
     return str(path)

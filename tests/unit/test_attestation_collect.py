@@ -48,7 +48,7 @@ class FakeKernel(tsm.TsmReports):
         with open(os.path.join(entry, 'generation'), 'w') as f:
             f.write('%d\n' % generation)
         challenge = data + bytes(64 - len(data))
-        realm = t.realm_claims(self.keys, **{10: challenge})
+        realm = t.realm_claims(self.keys, {10: challenge})
         with open(os.path.join(entry, 'outblob'), 'wb') as f:
             f.write(t.token(self.keys, realm=realm))
 
