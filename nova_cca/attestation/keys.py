@@ -85,10 +85,10 @@ def load_public_key(path):
             data = f.read(MAX_KEY_FILE_BYTES + 1)
     except OSError as e:
         raise KeyFileError('cannot read key file %s: %s'
-                        % (path, e.strerror or e)) from None
+                           % (path, e.strerror or e)) from None
     if len(data) > MAX_KEY_FILE_BYTES:
         raise KeyFileError('key file %s is over %d bytes: not a public key'
-                        % (path, MAX_KEY_FILE_BYTES))
+                           % (path, MAX_KEY_FILE_BYTES))
     if data.lstrip().startswith(b'{'):
         return _from_jwk(path, data)
     return _from_pem(path, data)
@@ -99,13 +99,13 @@ def _from_pem(path, data):
         key = serialization.load_pem_public_key(data)
     except (ValueError, TypeError) as e:
         raise KeyFileError('key file %s is neither an EC JWK nor a PEM public '
-                        'key (%s)' % (path, e)) from None
+                           'key (%s)' % (path, e)) from None
     except Exception as e:  # noqa: unsupported key types raise their own
         raise KeyFileError('key file %s: unsupported key (%s)' % (path, e)
-                        ) from None
+                           ) from None
     if not isinstance(key, ec.EllipticCurvePublicKey):
         raise KeyFileError('key file %s holds a %s, not an EC public key'
-                        % (path, type(key).__name__))
+                           % (path, type(key).__name__))
     return key
 
 
@@ -114,16 +114,16 @@ def _from_jwk(path, data):
         jwk = json.loads(data)
     except (ValueError, UnicodeDecodeError) as e:
         raise KeyFileError('key file %s is not valid JSON: %s' % (path, e)
-                        ) from None
+                           ) from None
     if not isinstance(jwk, dict):
         raise KeyFileError('key file %s: a JWK is a JSON object' % path)
     if jwk.get('kty') != 'EC':
         raise KeyFileError('key file %s: JWK kty must be "EC", got %r'
-                        % (path, jwk.get('kty')))
+                           % (path, jwk.get('kty')))
     curve = JWK_CURVES.get(jwk.get('crv'))
     if curve is None:
         raise KeyFileError('key file %s: JWK crv must be one of %s, got %r'
-                        % (path, ', '.join(JWK_CURVES), jwk.get('crv')))
+                           % (path, ', '.join(JWK_CURVES), jwk.get('crv')))
     size = (curve.key_size + 7) // 8
     coordinates = []
     for name in ('x', 'y'):
@@ -132,15 +132,15 @@ def _from_jwk(path, data):
             raw = base64.urlsafe_b64decode(text + '=' * (-len(text) % 4))
         except (KeyError, TypeError, binascii.Error, ValueError):
             raise KeyFileError('key file %s: JWK %s must be base64url'
-                            % (path, name)) from None
+                               % (path, name)) from None
         if len(raw) != size:
             raise KeyFileError('key file %s: JWK %s must be %d bytes on %s, '
-                            'got %d' % (path, name, size, jwk['crv'],
-                                        len(raw)))
+                               'got %d' % (path, name, size, jwk['crv'],
+                                           len(raw)))
         coordinates.append(raw)
     try:
         return ec.EllipticCurvePublicKey.from_encoded_point(
             curve(), b'\x04' + coordinates[0] + coordinates[1])
     except ValueError:
         raise KeyFileError('key file %s: JWK x, y is not a point on %s'
-                        % (path, jwk['crv'])) from None
+                           % (path, jwk['crv'])) from None

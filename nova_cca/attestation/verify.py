@@ -24,6 +24,7 @@ CHALLENGE_BYTES = 64
 #: shorter ones with zeros to the 64-byte challenge
 MIN_NONCE_BYTES = 32
 
+
 @dataclasses.dataclass
 class Expectations:
     """What the tenant expects; None where they did not say."""

@@ -12,7 +12,6 @@ written; 1 it could not be collected; 2 usage error.
 """
 
 import argparse
-import binascii
 import json
 import sys
 
@@ -209,8 +208,8 @@ def to_text(report):
     lines = ['%s: %s' % (report['envelope'], report['verdict'].upper()), '']
     width = max(len(check['name']) for check in report['checks'])
     for check in report['checks']:
-        lines.append('  %-7s  %-*s  %s' % (check['verdict'], width,
-                                          check['name'], check['detail']))
+        lines.append('  %-7s  %-*s  %s' % (
+            check['verdict'], width, check['name'], check['detail']))
     for part in ('realm', 'platform'):
         lines += ['', '%s claims:' % part.capitalize()]
         for name, value in report[part].items():

@@ -135,8 +135,8 @@ def test_swapped_platform_token_breaks_the_binding(keys):
 
 
 def test_wrong_cose_algorithm(keys):
-    for alg, match in ((t.ES256, 'signed with ES256; the RMM signs it with '
-                                  'ES384'),
+    for alg, match in ((t.ES256, 'signed with ES256; the RMM signs it '
+                                 'with ES384'),
                        (-8, 'signed with COSE algorithm -8'),
                        ('ES384', "COSE algorithm 'ES384'")):
         result = run(t.token(keys, realm_alg=alg))
