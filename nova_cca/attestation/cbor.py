@@ -3,10 +3,14 @@
 Every failure of the decoder, whatever its kind, becomes a
 :class:`~nova_cca.attestation.TokenError`: hostile input never escapes as
 another exception. Duplicate map keys, trailing bytes and deep nesting are
-refused.
+refused. Semantic tags stay plain tags: cbor2 would otherwise build
+self-referencing containers (tags 28/29), compute huge numbers (bigfloats,
+tag 5) or parse dates, regular expressions and MIME messages from
+untrusted bytes; a token needs none of that.
 """
 
 from collections.abc import Mapping
+import functools
 import io
 
 import cbor2
@@ -15,6 +19,16 @@ from nova_cca.attestation import TokenError
 
 #: deepest container nesting a token needs is 4; leave room, refuse abuse
 MAX_DEPTH = 16
+#: tags below this number that cbor2 might interpret are kept as tags (it
+#: interprets none above it)
+SEMANTIC_TAG_LIMIT = 65536
+
+
+@functools.cache
+def _plain_tags():
+    def plain(number):
+        return lambda value, immutable: cbor2.CBORTag(number, value)
+    return {number: plain(number) for number in range(SEMANTIC_TAG_LIMIT)}
 
 
 def loads(data, what):
@@ -25,7 +39,8 @@ def loads(data, what):
     stream = io.BytesIO(bytes(data))
     try:
         decoder = cbor2.CBORDecoder(stream, max_depth=MAX_DEPTH,
-                                    allow_duplicate_keys=False)
+                                    allow_duplicate_keys=False,
+                                    semantic_decoders=_plain_tags())
         value = decoder.decode()
     except Exception as e:  # noqa: anything the decoder raises is a refusal
         raise TokenError('%s is not well-formed CBOR: %s'

@@ -9,6 +9,7 @@ under their number (newer RMM versions add claims).
 
 import dataclasses
 import hashlib
+import math
 
 from nova_cca.attestation import cbor
 from nova_cca.attestation import TokenError
@@ -192,6 +193,8 @@ def jsonable(value):
                 jsonable(v) for k, v in value.items()}
     if cbor.is_array(value):
         return [jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return repr(value)

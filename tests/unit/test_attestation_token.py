@@ -1,5 +1,7 @@
 """Decoding a CCA token: structure, and refusal of hostile input."""
 
+import json
+
 import cbor2
 import hypothesis
 from hypothesis import strategies as st
@@ -8,6 +10,7 @@ import pytest
 from nova_cca.attestation import token
 from nova_cca.attestation import TokenError
 from nova_cca.attestation import verify
+from nova_cca.cmd import attest
 from tests.unit import cca_tokens as t
 
 
@@ -192,13 +195,17 @@ def test_mutated_tokens_give_a_verdict_or_a_refusal(data):
         assert outcome != 'verified', (position, byte)
 
 
-@hypothesis.settings(max_examples=150, deadline=None)
-@hypothesis.given(st.recursive(
-    st.none() | st.booleans() | st.integers() | st.binary(max_size=80)
-    | st.text(max_size=20),
+CBOR_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats()
+    | st.binary(max_size=80) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=5)
-    | st.dictionaries(st.integers(0, 45000), inner, max_size=5),
-    max_leaves=20))
+    | st.dictionaries(st.integers(0, 45000), inner, max_size=5)
+    | st.builds(cbor2.CBORTag, st.integers(0, 70000), inner),
+    max_leaves=20)
+
+
+@hypothesis.settings(max_examples=150, deadline=None)
+@hypothesis.given(CBOR_VALUES)
 def test_wellformed_cbor_of_any_shape_is_refused_clearly(value):
     for wrapped in (value, cbor2.CBORTag(399, value),
                     cbor2.CBORTag(399, {44234: value, 44241: value}),
@@ -209,3 +216,46 @@ def test_wellformed_cbor_of_any_shape_is_refused_clearly(value):
 
 _KEYS = t.Keys()
 _GOOD = t.token(_KEYS)
+
+
+@pytest.mark.parametrize('claim', [
+    'd81c81d81d00',                   # a list that contains itself
+    'c5821b7fffffffffffffff01',       # bigfloat 2 ** (2 ** 63 - 1)
+    'c074323032362d31312d32365430303a30303a30305a',   # a date
+])
+def test_semantic_tags_stay_plain_tags(keys, claim):
+    # an unknown claim may hold anything; it is shown, never interpreted
+    realm = t.realm_claims(keys)
+    payload = cbor2.dumps(realm)
+    assert payload[0] == 0xa0 + len(realm)
+    # one more map entry: claim 424242 with the raw CBOR value
+    payload = bytes([payload[0] + 1]) + payload[1:] + \
+        cbor2.dumps(424242) + bytes.fromhex(claim)
+    data = t.token(keys, realm_token=t.sign1(None, keys.rak,
+                                             payload=payload),
+                   platform=t.platform_claims(realm))
+    report = verify.verify(token.decode(data),
+                           verify.Expectations()).to_dict()
+    assert report['verdict'] == 'verified'
+    assert report['realm']['claim-424242'].startswith('CBORTag(')
+
+
+@hypothesis.settings(max_examples=100, deadline=None)
+@hypothesis.given(st.dictionaries(st.integers(0, 2 ** 32), CBOR_VALUES,
+                                  max_size=3))
+def test_signed_tokens_with_any_claims_give_a_report(extra):
+    # claims a signer added: a verdict and a printable report, or a
+    # refusal naming a claim; never an exception
+    realm = t.realm_claims(_KEYS)
+    realm.update(extra)
+    data = t.token(_KEYS, realm=realm,
+                   platform=t.platform_claims(t.realm_claims(_KEYS)))
+    try:
+        decoded = token.decode(data)
+    except TokenError as e:
+        assert 'realm token' in str(e)
+        return
+    report = verify.verify(decoded, verify.Expectations()).to_dict()
+    assert json.loads(json.dumps(report))['verdict'] in (
+        'verified', 'does not verify')
+    assert attest.to_text(report)
