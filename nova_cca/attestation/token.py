@@ -5,9 +5,10 @@ Two envelopes exist:
 - the RMM 1.0 collection: CBOR tag 399 around a map of key 44234 (the
   platform token) and key 44241 (the realm token), each a byte string
   holding a tagged COSE_Sign1;
-- the RATS conceptual-message-wrapper collection of later RMM versions
-  and Arm's tools: CBOR tag 907 around the same two keys, each holding
-  ``[263, byte string]`` (a content format and the COSE_Sign1).
+- the RATS conceptual-message-wrapper (CMW) collection that TF-M's tools
+  and Veraison's newer libraries use: CBOR tag 907 around the same two
+  keys, each holding ``[263, byte string]`` (a content format and the
+  COSE_Sign1).
 
 :func:`decode` accepts either, checks the structure of both COSE_Sign1s
 and their claims, and refuses everything else with a
