@@ -135,6 +135,9 @@ def _error(message, code):
 
 def collect(args):
     from nova_cca.attestation import collect as tsm
+    if not args.output and sys.stdout.isatty():
+        return _error('the token is binary: give --output FILE or redirect '
+                      'standard output', USAGE)
     reports = tsm.TsmReports(args.tsm_root or tsm.DEFAULT_TSM_ROOT)
     try:
         token = reports.collect(args.nonce)

@@ -161,6 +161,14 @@ def test_collect_without_the_interface(tmp_path, capsys):
     assert out == ''
 
 
+def test_collect_refuses_to_print_binary_to_a_terminal(monkeypatch,
+                                                       capsys):
+    monkeypatch.setattr(sys.stdout, 'isatty', lambda: True)
+    code, _, err = run(['collect', '--nonce', t.NONCE.hex()], capsys)
+    assert code == 2
+    assert 'give --output FILE' in err
+
+
 def test_collect_then_verify(tmp_path, monkeypatch, capsys):
     kernel = fake.FakeKernel(tmp_path / 'tsm')
     (tmp_path / 'tsm').mkdir()
@@ -180,3 +188,13 @@ def test_collect_then_verify(tmp_path, monkeypatch, capsys):
 def attest_collect_module():
     from nova_cca.attestation import collect
     return collect
+
+
+def test_collect_to_stdout(tmp_path, monkeypatch, capsysbinary):
+    from nova_cca.attestation import token
+    kernel = fake.FakeKernel(tmp_path)
+    monkeypatch.setattr(attest_collect_module(), 'TsmReports',
+                        lambda root: kernel)
+    assert main.main(['attest', 'collect', '--nonce', t.NONCE.hex()]) == 0
+    out = capsysbinary.readouterr().out
+    assert token.decode(out).realm_claims[10] == t.NONCE
