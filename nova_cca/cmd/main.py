@@ -2,6 +2,7 @@
 
     nova-cca simulate [SCENARIO.yaml] [--json]
     nova-cca status [--libvirt-uri URI] [--config-file nova.conf] [--json]
+    nova-cca attest verify|collect ...   (see nova_cca/cmd/attest.py)
 """
 
 import argparse
@@ -10,6 +11,8 @@ import os
 import sys
 import time
 import warnings
+
+from nova_cca.cmd import attest
 
 
 def _parser():
@@ -34,6 +37,7 @@ def _parser():
                         help='nova.conf to check')
     status.add_argument('--json', action='store_true',
                         help='print the results as JSON')
+    attest.add_parser(commands)
     return parser
 
 
@@ -42,6 +46,8 @@ def main(argv=None):
     warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
     if args.command == 'simulate':
         return simulate(args)
+    if args.command == 'attest':
+        return attest.main(args)
     from nova_cca.cmd import status
     return status.main(args)
 
