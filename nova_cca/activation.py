@@ -67,6 +67,7 @@ def activate():
         _register_config_factory()
         _register_implied_model()
         _register_host_hooks()
+        register_domain_caps_features()
         _register_compute_driver()
         _register_realm_lifecycle()
         _active = True
@@ -197,6 +198,36 @@ def _register_host_hooks():
     host.Host.supports_arm_cca = property(lambda self: False)
     host.Host._get_mem_encryption_slots_arm_cca = lambda self: 0
     host.Host._get_mem_encryption_traits_arm_cca = lambda self: []
+
+
+def register_domain_caps_features():
+    """Let Nova's domain-capabilities parser read ``<cca>``.
+
+    Nova's ``LibvirtConfigDomainCapsFeatures.parse_dom`` drops feature tags
+    it does not know and has no plug-in point; this adds
+    nova_cca.detection's feature objects (``<cca>``) to the same feature
+    list, so every ``LibvirtConfigDomainCaps`` Nova parses carries them.
+    Idempotent. ``nova-cca status`` calls it alone.
+    """
+    from nova.virt.libvirt import config as vconfig
+
+    from nova_cca import detection
+
+    def make(original):
+        @functools.wraps(original)
+        def parse_dom(self, xmldoc):
+            original(self, xmldoc)
+            self.features.extend(detection.parse_features(xmldoc))
+        return parse_dom
+
+    _wrap(vconfig.LibvirtConfigDomainCapsFeatures, 'parse_dom', make)
+
+
+def domain_caps_features_registered():
+    from nova.virt.libvirt import config as vconfig
+
+    return getattr(vconfig.LibvirtConfigDomainCapsFeatures.parse_dom,
+                   _MARK, False)
 
 
 class _LazyDriverModule(types.ModuleType):

@@ -12,11 +12,13 @@ from nova.notifications.objects import image as image_notification
 from nova.objects import fields
 from nova.objects import image_meta
 from nova.virt import hardware
+from nova.virt.libvirt import config as vconfig
 from nova.virt.libvirt import host as libvirt_host
 from oslo_utils import importutils
 
 import nova_cca
 from nova_cca import activation
+from nova_cca import detection
 from nova_cca import model
 
 MODEL = 'hw:mem_encryption_model'
@@ -35,6 +37,8 @@ def _state():
         'host_hook': vars(libvirt_host.Host)['supports_arm_cca'],
         'driver_module': sys.modules[activation.DRIVER_MODULE],
         'coerce': fields.MemEncryptionModelField.AUTO_TYPE.coerce,
+        'domain_caps_features':
+            vconfig.LibvirtConfigDomainCapsFeatures.parse_dom,
     }
 
 
@@ -96,6 +100,34 @@ def test_compute_driver_is_loadable_under_nova_virt():
             sim_driver.SimulatedLibvirtCCADriver)
     with pytest.raises(ImportError, match='known: LibvirtCCADriver'):
         importutils.import_class('nova.virt.libvirt_cca.Nope')
+
+
+def test_nova_domain_caps_parser_reads_cca():
+    caps = vconfig.LibvirtConfigDomainCaps()
+    caps.parse_str(
+        "<domainCapabilities><features><sev supported='no'/>"
+        "<cca supported='yes'><enum name='measurement-algo'>"
+        "<value>sha256</value></enum></cca></features>"
+        "</domainCapabilities>")
+    cca = [f for f in caps.features
+           if isinstance(f, detection.LibvirtConfigDomainCapsFeatureCCA)]
+    assert len(cca) == 1
+    assert cca[0].supported is True
+    assert cca[0].measurement_algos == ['sha256']
+    # Nova's own features are still there
+    assert any(isinstance(f, vconfig.LibvirtConfigDomainCapsFeatureSev)
+               for f in caps.features)
+
+
+def test_domain_caps_feature_registration_is_idempotent():
+    before = vconfig.LibvirtConfigDomainCapsFeatures.parse_dom
+    activation.register_domain_caps_features()
+    assert vconfig.LibvirtConfigDomainCapsFeatures.parse_dom is before
+    assert activation.domain_caps_features_registered()
+    caps = vconfig.LibvirtConfigDomainCaps()
+    caps.parse_str("<domainCapabilities><features><cca supported='yes'/>"
+                   "</features></domainCapabilities>")
+    assert len(caps.features) == 1
 
 
 def test_realm_operations_are_guarded():
