@@ -25,10 +25,9 @@ SUPPORTED_NOVA_MAJOR = 34
 _MARK = '__nova_cca_wrapped__'
 #: compute_driver = libvirt_cca.<name>: where each driver class lives
 DRIVER_MODULE = 'nova.virt.libvirt_cca'
+#: (the simulation registers its own, see register_compute_driver)
 DRIVERS = {
     'LibvirtCCADriver': 'nova_cca.driver',
-    # the same driver on a simulated host (nova-cca simulate, tests)
-    'SimulatedLibvirtCCADriver': 'nova_cca.simulation.driver',
 }
 
 _lock = threading.Lock()
@@ -241,6 +240,25 @@ class _LazyDriverModule(types.ModuleType):
                 'nova.virt.libvirt_cca has no driver %r; known: %s'
                 % (name, ', '.join(sorted(DRIVERS))))
         return getattr(importlib.import_module(DRIVERS[name]), name)
+
+
+def register_compute_driver(name, module):
+    """Make ``compute_driver = libvirt_cca.<name>`` load ``module.<name>``.
+
+    For drivers that live outside the product code (the simulation
+    registers its simulated driver this way). Idempotent; a name already
+    bound to another module is refused.
+    """
+    if not name.isidentifier():
+        raise ValueError('compute driver name %r is not an identifier'
+                         % (name,))
+    with _lock:
+        known = DRIVERS.get(name)
+        if known is not None and known != module:
+            raise ValueError(
+                'compute driver libvirt_cca.%s is already %s.%s, not %s.%s'
+                % (name, known, name, module, name))
+        DRIVERS[name] = module
 
 
 def _register_compute_driver():

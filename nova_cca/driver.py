@@ -114,4 +114,3 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
         # save realm memory.
         lifecycle.refuse_for_realm(instance, 'suspend')
         return super().suspend(context, instance)
-

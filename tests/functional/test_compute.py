@@ -79,7 +79,7 @@ class RealmHostsTest(base.RealmTestBase):
         self.assertEqual({}, self._get_allocations_by_server_uuid(
             server['id']))
 
-    def test_allocation_is_split_between_root_and_child(self):
+    def test_realm_slot_is_allocated_on_the_layouts_provider(self):
         self.start_host('cca-1')
         server = self.boot(self.realm_flavor(vcpu=2, memory_mb=1024),
                            self.realm_image())

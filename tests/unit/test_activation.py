@@ -1,7 +1,9 @@
 """The activation seam: every registration point, idempotency, version."""
 
+import ast
 import pathlib
 import re
+import subprocess
 import sys
 
 import pytest
@@ -128,6 +130,52 @@ def test_domain_caps_feature_registration_is_idempotent():
     caps.parse_str("<domainCapabilities><features><cca supported='yes'/>"
                    "</features></domainCapabilities>")
     assert len(caps.features) == 1
+
+
+def test_product_driver_map_has_no_simulated_driver():
+    # a fresh interpreter: only the simulation registers its driver
+    code = ('from nova_cca import activation; '
+            'print(sorted(activation.DRIVERS)); '
+            'import nova_cca.simulation; '
+            'print(sorted(activation.DRIVERS))')
+    out = subprocess.run([sys.executable, '-c', code], check=True,
+                         capture_output=True, text=True).stdout.split('\n')
+    assert out[0] == "['LibvirtCCADriver']"
+    assert out[1] == "['LibvirtCCADriver', 'SimulatedLibvirtCCADriver']"
+
+
+def test_register_compute_driver_is_idempotent(monkeypatch):
+    monkeypatch.setattr(activation, 'DRIVERS', dict(activation.DRIVERS))
+    activation.register_compute_driver('ExtraDriver', 'nova_cca.driver')
+    before = dict(activation.DRIVERS)
+    activation.register_compute_driver('ExtraDriver', 'nova_cca.driver')
+    assert activation.DRIVERS == before
+    with pytest.raises(ValueError, match='libvirt_cca.ExtraDriver is '
+                       'already nova_cca.driver.ExtraDriver, not x.y'):
+        activation.register_compute_driver('ExtraDriver', 'x.y')
+    with pytest.raises(ValueError, match="'not a name' is not an "
+                       'identifier'):
+        activation.register_compute_driver('not a name', 'x')
+    assert activation.DRIVERS == before
+
+
+def test_product_code_does_not_need_fixtures():
+    # fixtures is in the 'simulate' extra: only the simulation imports it
+    root = pathlib.Path(nova_cca.__file__).parent
+    importers = []
+    for path in root.rglob('*.py'):
+        if 'simulation' in path.relative_to(root).parts:
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names]
+                     if isinstance(node, ast.Import) else
+                     [node.module or ''] if isinstance(node, ast.ImportFrom)
+                     else [])
+            if any(n == 'fixtures' or n.startswith('fixtures.')
+                   for n in names):
+                importers.append(str(path.relative_to(root)))
+    assert importers == []
 
 
 def test_realm_operations_are_guarded():
