@@ -25,10 +25,9 @@ SUPPORTED_NOVA_MAJOR = 34
 _MARK = '__nova_cca_wrapped__'
 #: compute_driver = libvirt_cca.<name>: where each driver class lives
 DRIVER_MODULE = 'nova.virt.libvirt_cca'
+#: (the simulation registers its own, see register_compute_driver)
 DRIVERS = {
     'LibvirtCCADriver': 'nova_cca.driver',
-    # the same driver on a simulated host (nova-cca simulate, tests)
-    'SimulatedLibvirtCCADriver': 'nova_cca.simulation.driver',
 }
 
 _lock = threading.Lock()
@@ -67,6 +66,7 @@ def activate():
         _register_config_factory()
         _register_implied_model()
         _register_host_hooks()
+        register_domain_caps_features()
         _register_compute_driver()
         _register_realm_lifecycle()
         _active = True
@@ -199,6 +199,36 @@ def _register_host_hooks():
     host.Host._get_mem_encryption_traits_arm_cca = lambda self: []
 
 
+def register_domain_caps_features():
+    """Let Nova's domain-capabilities parser read ``<cca>``.
+
+    Nova's ``LibvirtConfigDomainCapsFeatures.parse_dom`` drops feature tags
+    it does not know and has no plug-in point; this adds
+    nova_cca.detection's feature objects (``<cca>``) to the same feature
+    list, so every ``LibvirtConfigDomainCaps`` Nova parses carries them.
+    Idempotent. ``nova-cca status`` calls it alone.
+    """
+    from nova.virt.libvirt import config as vconfig
+
+    from nova_cca import detection
+
+    def make(original):
+        @functools.wraps(original)
+        def parse_dom(self, xmldoc):
+            original(self, xmldoc)
+            self.features.extend(detection.parse_features(xmldoc))
+        return parse_dom
+
+    _wrap(vconfig.LibvirtConfigDomainCapsFeatures, 'parse_dom', make)
+
+
+def domain_caps_features_registered():
+    from nova.virt.libvirt import config as vconfig
+
+    return getattr(vconfig.LibvirtConfigDomainCapsFeatures.parse_dom,
+                   _MARK, False)
+
+
 class _LazyDriverModule(types.ModuleType):
     """``nova.virt.libvirt_cca``: imports a driver on first use, so that
     processes which never load a compute driver do not import the libvirt
@@ -210,6 +240,25 @@ class _LazyDriverModule(types.ModuleType):
                 'nova.virt.libvirt_cca has no driver %r; known: %s'
                 % (name, ', '.join(sorted(DRIVERS))))
         return getattr(importlib.import_module(DRIVERS[name]), name)
+
+
+def register_compute_driver(name, module):
+    """Make ``compute_driver = libvirt_cca.<name>`` load ``module.<name>``.
+
+    For drivers that live outside the product code (the simulation
+    registers its simulated driver this way). Idempotent; a name already
+    bound to another module is refused.
+    """
+    if not name.isidentifier():
+        raise ValueError('compute driver name %r is not an identifier'
+                         % (name,))
+    with _lock:
+        known = DRIVERS.get(name)
+        if known is not None and known != module:
+            raise ValueError(
+                'compute driver libvirt_cca.%s is already %s.%s, not %s.%s'
+                % (name, known, name, module, name))
+        DRIVERS[name] = module
 
 
 def _register_compute_driver():

@@ -1,5 +1,6 @@
 """Configuration options of nova-cca, group ``[arm_cca]``."""
 
+from nova.db import constants as db_const
 from oslo_config import cfg
 
 from nova_cca import model
@@ -15,6 +16,8 @@ arm_cca_opts = [
     cfg.IntOpt(
         'max_guests',
         min=0,
+        # Placement refuses an inventory total above this
+        max=db_const.MAX_INT,
         default=None,
         help="""
 Maximum number of realms this compute host runs at once.
@@ -22,7 +25,8 @@ Maximum number of realms this compute host runs at once.
 Reported to Placement as the total of the MEM_ENCRYPTION_CONTEXT inventory
 of the host's Arm CCA provider. RMM 1.0 has no per-host realm limit, so
 when unset the inventory is unlimited (nova.db.constants.MAX_INT). 0 keeps
-realms off this host even when it supports Arm CCA.
+realms off this host even when it supports Arm CCA. At most 2147483647,
+the largest inventory total Placement accepts.
 """),
     cfg.StrOpt(
         'default_measurement_algo',

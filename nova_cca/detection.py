@@ -3,9 +3,12 @@
 Two spellings mean support (see docs/operator-guide.md):
 
 * ``<features><cca supported='yes'>`` with an optional
-  ``<enum name='measurement-algo'>`` listing the algorithms;
-* a ``cca`` value in ``<launchSecurity supported='yes'>
-  <enum name='sectype'>`` (newer libvirt).
+  ``<enum name='measurement-algo'>`` listing the algorithms, read by
+  :class:`LibvirtConfigDomainCapsFeatureCCA`, which activation adds to
+  Nova's own domain-capabilities feature list;
+* a ``cca`` value among the ``sectypes`` Nova parses from
+  ``<features><launchSecurity supported='yes'><enum name='sectype'>``
+  (newer libvirt).
 
 Anything else - ``supported='no'``, an absent element, XML that does not
 parse, a host that is not aarch64 - means "not supported", with a reason.
@@ -15,6 +18,7 @@ Parsing never raises.
 import dataclasses
 
 from lxml import etree
+from nova.virt.libvirt import config as vconfig
 
 from nova_cca import model
 
@@ -44,28 +48,103 @@ class RealmCapability:
         return RealmCapability(True, algos, self.reason)
 
 
+class LibvirtConfigDomainCapsFeatureCCA(vconfig.LibvirtConfigObject):
+    """``<features><cca supported='yes|no'>`` of domain capabilities."""
+
+    def __init__(self, **kwargs):
+        super().__init__(root_name='cca', **kwargs)
+        self.supported = False
+        #: the ``supported`` attribute as libvirt wrote it (None: absent)
+        self.supported_value = None
+        #: the listed measurement algorithms, in libvirt's order
+        self.measurement_algos = []
+
+    def parse_dom(self, xmldoc):
+        super().parse_dom(xmldoc)
+        self.supported_value = xmldoc.get('supported')
+        self.supported = self.supported_value == 'yes'
+        for c in xmldoc:
+            if c.tag == 'enum' and c.get('name') == 'measurement-algo':
+                self.measurement_algos = [
+                    (v.text or '').strip() for v in c
+                    if v.tag == 'value' and (v.text or '').strip()]
+
+
+#: feature tags nova-cca reads beside Nova's (see activation)
+FEATURES = {'cca': LibvirtConfigDomainCapsFeatureCCA}
+
+
+def parse_features(xmldoc):
+    """The nova-cca feature objects of one ``<features>`` element."""
+    features = []
+    for c in xmldoc:
+        cls = FEATURES.get(c.tag)
+        if cls is not None:
+            feature = cls()
+            feature.parse_dom(c)
+            features.append(feature)
+    return features
+
+
+def unsupported_host_arch(host_arch):
+    """The verdict for a host that cannot run realms, or None on aarch64.
+
+    The one architecture check of nova-cca.
+    """
+    if host_arch == model.AARCH64:
+        return None
+    return RealmCapability.unsupported(
+        'host architecture is %s, Arm CCA needs %s'
+        % (host_arch, model.AARCH64))
+
+
+def _feature(caps, cls):
+    for feature in caps.features:
+        if isinstance(feature, cls):
+            return feature
+    return None
+
+
+def realm_capability(caps):
+    """The RealmCapability a parsed LibvirtConfigDomainCaps states."""
+    cca = _feature(caps, LibvirtConfigDomainCapsFeatureCCA)
+    if cca is not None and cca.supported:
+        algos = tuple(dict.fromkeys(
+            a for a in cca.measurement_algos
+            if a in model.MEASUREMENT_ALGORITHMS))
+        return RealmCapability(True, algos, "<cca supported='yes'>")
+
+    launch = _feature(
+        caps, vconfig.LibvirtConfigDomainCapsFeatureLaunchSecurity)
+    if launch is not None and launch.supported and 'cca' in [
+            (sectype or '').strip() for sectype in launch.sectypes or ()]:
+        return RealmCapability(
+            True, (), "<launchSecurity> lists sectype 'cca'")
+
+    if cca is not None:
+        return RealmCapability.unsupported(
+            "libvirt reports <cca supported='%s'>" % cca.supported_value)
+    return RealmCapability.unsupported(
+        'libvirt domain capabilities have no <cca> feature and no cca '
+        'launchSecurity type')
+
+
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True,
                           huge_tree=False)
-
-
-def _enum_values(element, name):
-    if element is None:
-        return ()
-    values = ((value.text or '').strip() for value in
-              element.xpath('./enum[@name=$name]/value', name=name))
-    return tuple(dict.fromkeys(v for v in values if v))
 
 
 def parse_domain_capabilities(xml, host_arch=model.AARCH64):
     """Return the RealmCapability one domain-capabilities document states.
 
+    Needs :func:`nova_cca.activation.register_domain_caps_features` (part
+    of ``activate()``), or ``<cca>`` is never seen.
+
     :param xml: the document as libvirt returned it (str or bytes)
     :param host_arch: the host's architecture; only aarch64 can host realms
     """
-    if host_arch != model.AARCH64:
-        return RealmCapability.unsupported(
-            'host architecture is %s, Arm CCA needs %s' %
-            (host_arch, model.AARCH64))
+    refused = unsupported_host_arch(host_arch)
+    if refused is not None:
+        return refused
     try:
         if isinstance(xml, str):
             xml = xml.encode('utf-8')
@@ -85,24 +164,14 @@ def parse_domain_capabilities_dom(root):
     if guest_arch and guest_arch != model.AARCH64:
         return RealmCapability.unsupported(
             'domain capabilities are for %s guests' % guest_arch)
-
-    cca = root.find('./features/cca')
-    if cca is not None and cca.get('supported') == 'yes':
-        algos = tuple(a for a in _enum_values(cca, 'measurement-algo')
-                      if a in model.MEASUREMENT_ALGORITHMS)
-        return RealmCapability(True, algos, "<cca supported='yes'>")
-
-    launch = root.find('./features/launchSecurity')
-    if launch is None:
-        launch = root.find('./launchSecurity')
-    if launch is not None and launch.get('supported') == 'yes' and (
-            'cca' in _enum_values(launch, 'sectype')):
-        return RealmCapability(
-            True, (), "<launchSecurity> lists sectype 'cca'")
-
-    if cca is not None:
+    from nova_cca import activation
+    if not activation.domain_caps_features_registered():
+        raise RuntimeError('nova_cca.activation.register_domain_caps_'
+                           'features() must run first')
+    caps = vconfig.LibvirtConfigDomainCaps()
+    try:
+        caps.parse_dom(root)
+    except Exception as e:  # libvirt's document is input: never raise
         return RealmCapability.unsupported(
-            "libvirt reports <cca supported='%s'>" % cca.get('supported'))
-    return RealmCapability.unsupported(
-        'libvirt domain capabilities have no <cca> feature and no cca '
-        'launchSecurity type')
+            'domain capabilities do not parse: %s' % e)
+    return realm_capability(caps)

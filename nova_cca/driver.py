@@ -9,7 +9,6 @@ UEFI firmware, Nova's ``<node>_arm_cca`` child in the ``child`` layout)
 follows from the model's properties in Nova's own code.
 """
 
-from nova import exception
 from nova.virt.libvirt import driver as libvirt_driver
 from nova.virt.libvirt import vif as libvirt_vif
 from oslo_log import log as logging
@@ -35,7 +34,8 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
             lifecycle_event_handler=self.emit_event,
             conn_event_handler=self._handle_conn_event)
         self.vif_driver = libvirt_vif.LibvirtGenericVIFDriver(self._host)
-        self._realm_drain_checked = False
+        #: {layout name: RealmLayout}, see _realm_layout()
+        self._realm_layouts = {}
 
     def init_host(self, host):
         super().init_host(host)
@@ -79,55 +79,20 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
     # Placement
 
     def update_provider_tree(self, provider_tree, nodename, allocations=None):
-        on_root = self._host.realm_layout == realm_tree.ROOT
-        total = self._host.max_realms if on_root else 0
-        drained = self._drain_root_realm_slots(
-            provider_tree, nodename, allocations) if (
-                on_root and not total) else None
-        super().update_provider_tree(provider_tree, nodename, allocations)
-        realm_tree.publish_on_root(
-            provider_tree, nodename, total,
-            self._host._get_mem_encryption_traits_arm_cca() if total else [],
-            drained=drained)
+        slots = self._host.max_realms
+        self._realm_layout().update(
+            provider_tree, nodename, allocations, slots=slots,
+            traits=self._host.realm_traits if slots else [],
+            nova_update=lambda: super(LibvirtCCADriver, self)
+            .update_provider_tree(provider_tree, nodename, allocations))
 
-    def _drain_root_realm_slots(self, provider_tree, nodename, allocations):
-        """Realm slots the root must keep although it offers none now.
-
-        When the root has realm slots and the host offers none any more
-        (max_guests = 0, or CCA gone), Placement refuses to drop inventory
-        that realms still use. Once per service start, ask Nova for the
-        allocations (a reshape); while realms remain, keep their slots
-        reserved, so nothing new is placed; without realms, drop them.
-        """
-        slots = provider_tree.data(nodename).inventory.get(
-            realm_tree.REALM_CONTEXT)
-        if not slots:
-            return None
-        if self._realm_drain_checked:
-            return slots if slots['reserved'] >= slots['total'] else None
-        _reshape_needed(allocations, nodename, 'nowhere (no realm slots '
-                        'are offered any more)')
-        self._realm_drain_checked = True
-        root = provider_tree.data(nodename)
-        in_use = realm_tree.realms_allocated(allocations, root.uuid)
-        if not in_use:
-            return None
-        LOG.warning('%d realms still run on %s, which offers no realm slots '
-                    'any more: their slots stay, all reserved, so no new '
-                    'realm is placed here. Move or delete them, then '
-                    'restart nova-compute to remove the slots.',
-                    in_use, nodename)
-        return dict(slots, reserved=slots['total'])
-
-    def _update_provider_tree_for_memory_encryption(
-            self, provider_tree, nodename, allocations):
-        if self._host.realm_layout == realm_tree.ROOT:
-            self._reshape_realms_to_root(provider_tree, nodename, allocations)
-        else:
-            self._reshape_realms_to_child(provider_tree, nodename,
-                                          allocations)
-        super()._update_provider_tree_for_memory_encryption(
-            provider_tree, nodename, allocations)
+    def _realm_layout(self):
+        """The layout object for [arm_cca] provider_layout (one per name
+        and service start)."""
+        name = self._host.realm_layout
+        if name not in self._realm_layouts:
+            self._realm_layouts[name] = realm_tree.layout(name)
+        return self._realm_layouts[name]
 
     def _is_reshape_needed_memory_encryption_on_root(self, provider_tree,
                                                      nodename):
@@ -141,47 +106,6 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
         return super()._is_reshape_needed_memory_encryption_on_root(
             provider_tree, nodename)
 
-    def _reshape_realms_to_root(self, provider_tree, nodename, allocations):
-        # 'child' -> 'root': the child goes (Nova removes it, as RealmHost
-        # reports no arm-cca model in this layout); its realms' slots move
-        # to the root, whose inventory update_provider_tree() publishes.
-        if not realm_tree.realms_on_child(provider_tree, nodename):
-            return
-        _reshape_needed(allocations, realm_tree.child_name(nodename),
-                        nodename)
-        child = provider_tree.data(realm_tree.child_name(nodename))
-        root = provider_tree.data(nodename)
-        moved = realm_tree.move_allocations(allocations, child.uuid,
-                                            root.uuid)
-        realm_tree.publish_on_root(
-            provider_tree, nodename, self._host.max_realms,
-            self._host._get_mem_encryption_traits_arm_cca())
-        LOG.info('Moved the realm slots of %d instances from %s to %s.',
-                 len(moved), child.name, nodename)
-
-    def _reshape_realms_to_child(self, provider_tree, nodename, allocations):
-        # 'root' -> 'child': Nova builds the child from RealmHost's hooks;
-        # the realms' slots move there and leave the root.
-        if not realm_tree.realms_on_root(provider_tree, nodename):
-            return
-        _reshape_needed(allocations, nodename,
-                        realm_tree.child_name(nodename))
-        children = self._ensure_memory_encryption_providers(
-            self._get_memory_encryption_inventories(), provider_tree,
-            nodename)
-        child = children.get(model.MODEL_KEY)
-        if child is None:
-            raise exception.ReshapeFailed(error=(
-                'realm slots are allocated on %s but this host reports no '
-                'Arm CCA support to move them to %s' %
-                (nodename, realm_tree.child_name(nodename))))
-        root = provider_tree.data(nodename)
-        moved = realm_tree.move_allocations(allocations, root.uuid,
-                                            child.uuid)
-        realm_tree.publish_on_root(provider_tree, nodename, 0, [])
-        LOG.info('Moved the realm slots of %d instances from %s to %s.',
-                 len(moved), nodename, child.name)
-
     # lifecycle
 
     def suspend(self, context, instance):
@@ -190,11 +114,3 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
         # save realm memory.
         lifecycle.refuse_for_realm(instance, 'suspend')
         return super().suspend(context, instance)
-
-
-def _reshape_needed(allocations, source, target):
-    """Ask Nova for a reshape (it calls back with the allocations)."""
-    if allocations is None:
-        LOG.info('Requesting a provider tree reshape to move Arm CCA realm '
-                 'slots from %s to %s.', source, target)
-        raise exception.ReshapeNeeded()

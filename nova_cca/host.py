@@ -1,13 +1,16 @@
 """A libvirt host that can tell whether it runs Arm CCA realms.
 
-:class:`RealmHost` answers the per-model hooks Nova's
-``Host.get_mem_encryption_inventories()`` calls for ``arm-cca``; from them
-Nova's libvirt driver builds the ``<node>_arm_cca`` child provider with
-MEM_ENCRYPTION_CONTEXT inventory and the realm traits.
+:class:`RealmHost` detects realm support from libvirt's domain
+capabilities and says how many realm slots (``max_realms``) and which
+traits (``realm_traits``) the host offers. In the default ``root`` layout
+the driver puts them on the compute node provider (see provider_tree) and
+the host tells Nova it has no ``arm_cca`` child; in the ``child`` layout it
+answers the per-model hooks of Nova's
+``Host.get_mem_encryption_inventories()``, from which Nova builds the
+``<node>_arm_cca`` child provider.
 """
 
 from nova.db import constants as db_const
-from nova.virt.libvirt import config as vconfig
 from nova.virt.libvirt import host
 from oslo_log import log as logging
 
@@ -23,27 +26,6 @@ LOG = logging.getLogger(__name__)
 #: Inventory total when [arm_cca] max_guests is unset: RMM 1.0 has no
 #: per-host realm limit.
 UNLIMITED_REALMS = db_const.MAX_INT
-
-
-class RealmDomainCaps(vconfig.LibvirtConfigDomainCaps):
-    """Nova's domain capabilities, plus what they say about realms.
-
-    Nova's parser drops feature tags it does not know, so ``<cca>`` is read
-    here from the same document, in the same pass.
-    """
-
-    def __init__(self, host_arch=model.AARCH64, **kwargs):
-        super().__init__(**kwargs)
-        self._host_arch = host_arch
-        self.realm = detection.RealmCapability.unsupported('not parsed')
-
-    def parse_dom(self, xmldoc):
-        super().parse_dom(xmldoc)
-        if self._host_arch != model.AARCH64:
-            self.realm = detection.RealmCapability.unsupported(
-                'host architecture is %s' % self._host_arch)
-        else:
-            self.realm = detection.parse_domain_capabilities_dom(xmldoc)
 
 
 class RealmHost(host.Host):
@@ -67,19 +49,33 @@ class RealmHost(host.Host):
 
     def _get_domain_capabilities(self, emulator_bin=None, arch=None,
                                  machine_type=None, virt_type=None, flags=0):
+        """Nova's, remembering why an architecture has none.
+
+        Nova skips an architecture whose domain capabilities libvirt
+        refuses (a libvirtError). Capabilities that libvirt returns but
+        that do not parse are skipped the same way, with one warning,
+        instead of stopping the compute service: the host then runs
+        without Arm CCA.
+        """
         try:
-            xml = self.get_connection().getDomainCapabilities(
-                emulator_bin, arch, machine_type, virt_type, flags)
-        except Exception as e:
-            # Nova skips this arch on a libvirt error and logs it at debug;
-            # keep the reason for the realm verdict.
+            return super()._get_domain_capabilities(
+                emulator_bin=emulator_bin, arch=arch,
+                machine_type=machine_type, virt_type=virt_type, flags=flags)
+        except host.libvirt.libvirtError as e:
             self._domain_caps_errors[arch] = str(e)
             raise
-        LOG.debug('Domain capabilities for arch=%s machine_type=%s:\n%s',
-                  arch, machine_type, xml)
-        caps = RealmDomainCaps(host_arch=self._host_arch())
-        caps.parse_str(xml)
-        return caps
+        except Exception as e:
+            reason = ('the domain capabilities libvirt returned do not '
+                      'parse (%s)' % e)
+            if arch not in self._domain_caps_errors:
+                LOG.warning(
+                    'libvirt returned domain capabilities for %s guests '
+                    '(machine type %s) that do not parse: %s; they are '
+                    'ignored and this host runs without them%s.',
+                    arch, machine_type, e,
+                    ' (no Arm CCA realms)' if arch == model.AARCH64 else '')
+            self._domain_caps_errors[arch] = reason
+            raise host.libvirt.libvirtError(reason) from e
 
     @property
     def realm_capability(self):
@@ -99,11 +95,9 @@ class RealmHost(host.Host):
 
     def _detect_realm_capability(self):
         try:
-            host_arch = self._host_arch()
-            if host_arch != model.AARCH64:
-                return detection.RealmCapability.unsupported(
-                    'host architecture is %s, Arm CCA needs %s'
-                    % (host_arch, model.AARCH64))
+            refused = detection.unsupported_host_arch(self._host_arch())
+            if refused is not None:
+                return refused
             by_machine = self.get_domain_capabilities().get(model.AARCH64)
         except Exception as e:  # libvirt errors must not stop the compute
             return detection.RealmCapability.unsupported(
@@ -115,8 +109,7 @@ class RealmHost(host.Host):
                 % (': %s' % error if error else ''))
         verdict = None
         for caps in by_machine.values():
-            realm = getattr(caps, 'realm', None) or (
-                detection.RealmCapability.unsupported('not parsed'))
+            realm = detection.realm_capability(caps)
             verdict = realm if verdict is None else verdict.merge(realm)
         return verdict
 
@@ -135,10 +128,17 @@ class RealmHost(host.Host):
     def _get_mem_encryption_slots_arm_cca(self):
         return self.max_realms
 
-    def _get_mem_encryption_traits_arm_cca(self):
+    @property
+    def realm_traits(self):
+        """The traits of a realm host: the CCA trait and one per
+        measurement algorithm libvirt lists."""
         return [model.REALM_TRAIT] + [
             model.measurement_trait(algo)
             for algo in self.realm_capability.measurement_algos]
+
+    def _get_mem_encryption_traits_arm_cca(self):
+        # Nova's per-model hook (get_mem_encryption_inventories)
+        return self.realm_traits
 
     @property
     def realm_layout(self):

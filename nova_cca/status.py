@@ -1,8 +1,16 @@
 """Is this compute host ready for Arm CCA realms?
 
-The checks of ``nova-cca status``, in the style of ``nova-status upgrade
-check``: each returns an oslo.upgradecheck Result (Success, Warning or
-Failure) whose details say precisely what was found.
+The checks of ``nova-cca status``, run and printed by oslo.upgradecheck as
+``nova-status upgrade check`` does: each returns a Result (Success,
+Warning or Failure) whose details say precisely what was found.
+
+Exit codes (docs/operator-guide.md):
+
+* 0 (``Code.SUCCESS``) ready;
+* 1 (``Code.WARNING``) ready, with warnings;
+* 2 (``Code.FAILURE``) not ready;
+* 3 (:data:`CANNOT_CHECK`) cannot check: the configuration cannot be read
+  or holds an invalid value, or libvirt is not reachable.
 """
 
 import configparser
@@ -12,7 +20,9 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 
+from nova.db import constants as db_const
 from oslo_upgradecheck import upgradecheck
 
 from nova_cca import detection
@@ -20,12 +30,29 @@ from nova_cca import model
 
 Code = upgradecheck.Code
 Result = upgradecheck.Result
+#: exit code when the checks cannot run (see the module docstring)
+CANNOT_CHECK = 3
+#: the libvirt driver type of QEMU/KVM (virConnectGetType)
+QEMU_DRIVER_TYPE = 'QEMU'
+#: options outside [arm_cca] the checks read: an invalid value stops them
+READ_OPTIONS = (
+    (None, 'compute_driver'),
+    (None, 'ram_allocation_ratio'),
+    (None, 'initial_ram_allocation_ratio'),
+    ('libvirt', 'virt_type'),
+    ('libvirt', 'connection_uri'),
+)
 
 DRIVER = 'libvirt_cca.LibvirtCCADriver'
 #: KVM_CHECK_EXTENSION = _IO(KVMIO, 0x03)
 KVM_CHECK_EXTENSION = 0xAE03
 #: where kernels with host realm support export KVM_CAP_ARM_RMI's number
 RMI_CAP_PARAMETER = 'sys/module/kvm/parameters/kvm_cap_arm_rmi'
+
+
+def _reason(error):
+    """oslo.config's reason for an invalid value, without its preamble."""
+    return str(error).rsplit('is not valid: ', 1)[-1]
 
 
 def _version(number):
@@ -48,17 +75,67 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
 
     def __init__(self, conf, libvirt_uri=None, root='/', machine=None):
         self.conf = conf
-        self.libvirt_uri = (libvirt_uri or conf.libvirt.connection_uri or
-                            'qemu:///system')
+        self._libvirt_uri = libvirt_uri
         self.root = root
         self.machine = machine or platform.machine()
         self._connection = None
         self._connection_error = None
 
+    @property
+    def libvirt_uri(self):
+        """--libvirt-uri, else [libvirt] connection_uri, else the system
+        QEMU."""
+        return (self._libvirt_uri or self.conf.libvirt.connection_uri or
+                'qemu:///system')
+
+    def check(self):
+        """Run and print the checks; return the exit code.
+
+        0, 1 or 2 as oslo.upgradecheck decides from the results, or
+        CANNOT_CHECK (with one line on stderr) when an option the checks
+        read is invalid or libvirt is not reachable. Never raises.
+        """
+        problem = self.invalid_option()
+        if problem is not None:
+            return self._cannot_check(problem)
+        try:
+            code = super().check()
+        except Exception as e:  # a check must not end in a traceback
+            return self._cannot_check('%s: %s' % (type(e).__name__, e))
+        if self._connection_error is not None:
+            print('nova-cca status: cannot check: libvirt is not reachable '
+                  '(%s).' % self._connection_error, file=sys.stderr)
+            return CANNOT_CHECK
+        return int(code)
+
+    @staticmethod
+    def _cannot_check(problem):
+        print('nova-cca status: cannot check: %s' % problem,
+              file=sys.stderr)
+        return CANNOT_CHECK
+
+    def invalid_option(self):
+        """What is wrong with an option the checks read, or None.
+
+        ``[arm_cca]`` options are not included: the ``[arm_cca] options``
+        check reports them.
+        """
+        for group, name in READ_OPTIONS:
+            try:
+                getattr(self.conf if group is None else
+                        getattr(self.conf, group), name)
+            except ValueError as e:  # oslo.config: invalid value in file
+                return '[%s] %s = %s is invalid: %s' % (
+                    group or 'DEFAULT', name,
+                    self._raw_value(group or 'DEFAULT', name),
+                    _reason(e))
+        return None
+
     # host
 
     def _check_architecture(self):
-        if self.machine == model.AARCH64:
+        refused = detection.unsupported_host_arch(self.machine)
+        if refused is None:
             return Result(Code.SUCCESS, 'Host architecture is aarch64.')
         return Result(Code.FAILURE,
                       'Host architecture is %s; Arm CCA realms need an '
@@ -71,41 +148,42 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
             return Result(Code.FAILURE,
                           '%s does not exist: KVM is not available on this '
                           'host, so neither are realms.' % kvm)
+        return Result(Code.SUCCESS,
+                      '%s exists. %s' % (kvm, self._rmi_information()))
+
+    def _rmi_information(self):
+        """What the kernel says about KVM_CAP_ARM_RMI, for information.
+
+        Only some kernels export the capability's number, which is not
+        stable across the KVM series: realm support is read from libvirt's
+        domain capabilities, never from here.
+        """
         parameter = os.path.join(self.root, RMI_CAP_PARAMETER)
+        note = ('(information only: realm support is read from libvirt\'s '
+                'domain capabilities)')
         try:
             with open(parameter) as f:
                 capability = int(f.read().strip())
         except FileNotFoundError:
-            return Result(Code.FAILURE,
-                          'The kernel does not export %s: it has no host '
-                          'realm support (KVM_CAP_ARM_RMI, formerly '
-                          'KVM_CAP_ARM_RME).' % parameter)
+            return ('The kernel does not export %s; only some kernels do %s.'
+                    % (parameter, note))
         except (OSError, ValueError) as e:
-            return Result(Code.FAILURE, 'Cannot read %s: %s' % (parameter, e))
+            return 'Cannot read %s: %s %s.' % (parameter, e, note)
         try:
-            fd = os.open(kvm, os.O_RDWR)
+            fd = os.open(os.path.join(self.root, 'dev/kvm'), os.O_RDWR)
         except OSError as e:
-            return Result(Code.FAILURE, 'Cannot open %s: %s' % (kvm, e))
+            return 'Cannot open /dev/kvm: %s %s.' % (e, note)
         try:
-            supported = fcntl.ioctl(fd, KVM_CHECK_EXTENSION, capability)
+            answer = fcntl.ioctl(fd, KVM_CHECK_EXTENSION, capability)
         except OSError as e:
-            if e.errno in (errno.ENOTTY, errno.EINVAL):
-                supported = 0
-            else:
-                return Result(Code.FAILURE,
-                              'KVM_CHECK_EXTENSION(%d) on %s failed: %s'
-                              % (capability, kvm, e))
+            if e.errno not in (errno.ENOTTY, errno.EINVAL):
+                return ('KVM_CHECK_EXTENSION(%d) failed: %s %s.'
+                        % (capability, e, note))
+            answer = 0
         finally:
             os.close(fd)
-        if supported > 0:
-            return Result(Code.SUCCESS,
-                          'KVM reports realm support (KVM_CAP_ARM_RMI = %d).'
-                          % capability)
-        return Result(Code.FAILURE,
-                      'KVM does not report realm support: '
-                      'KVM_CHECK_EXTENSION(KVM_CAP_ARM_RMI = %d) returned '
-                      '%d (no RMM, or RME disabled in firmware).'
-                      % (capability, supported))
+        return ('KVM_CHECK_EXTENSION(KVM_CAP_ARM_RMI = %d) returned %d %s.'
+                % (capability, answer, note))
 
     # libvirt
 
@@ -136,8 +214,33 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
             return Result(Code.FAILURE,
                           'libvirt is not reachable: %s.'
                           % self._connection_error)
+        driver_type = self._driver_type()
+        if driver_type != QEMU_DRIVER_TYPE:
+            return Result(Code.FAILURE,
+                          "libvirt at %s is its '%s' driver, not QEMU/KVM: "
+                          'realms run only under QEMU/KVM.'
+                          % (self.libvirt_uri, driver_type))
         return Result(Code.SUCCESS, 'libvirt %s at %s.' % (
             _version(connection.getLibVersion()), self.libvirt_uri))
+
+    def _driver_type(self):
+        import libvirt
+        try:
+            return self._connect().getType()
+        except libvirt.libvirtError as e:
+            return 'unknown (%s)' % e.get_error_message()
+
+    def _not_checked(self):
+        """Why the libvirt checks cannot run, or None."""
+        if self._connect() is None:
+            return Result(Code.FAILURE, 'Not checked: libvirt is not '
+                                        'reachable (%s).'
+                          % self._connection_error)
+        driver_type = self._driver_type()
+        if driver_type != QEMU_DRIVER_TYPE:
+            return Result(Code.FAILURE, "Not checked: libvirt's '%s' driver "
+                                        'is not QEMU/KVM.' % driver_type)
+        return None
 
     def _domain_capabilities(self):
         import libvirt
@@ -154,10 +257,9 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
                     e.get_error_message()))
 
     def _check_cca(self):
-        if self._connect() is None:
-            return Result(Code.FAILURE, 'Not checked: libvirt is not '
-                                        'reachable (%s).'
-                          % self._connection_error)
+        not_checked = self._not_checked()
+        if not_checked is not None:
+            return not_checked
         try:
             xml = self._domain_capabilities()
         except LookupError as e:
@@ -175,11 +277,10 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
                          'none listed (platform default)'))
 
     def _check_qemu(self):
+        not_checked = self._not_checked()
+        if not_checked is not None:
+            return not_checked
         connection = self._connect()
-        if connection is None:
-            return Result(Code.FAILURE, 'Not checked: libvirt is not '
-                                        'reachable (%s).'
-                          % self._connection_error)
         import libvirt
         try:
             return Result(Code.SUCCESS, 'QEMU %s (as libvirt reports it).'
@@ -225,7 +326,10 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
                 found.append('%s = %s' % (
                     name, getattr(self.conf.arm_cca, name)))
             except ValueError as e:  # oslo.config: invalid value in file
-                reason = str(e).rsplit('is not valid: ', 1)[-1]
+                reason = _reason(e)
+                if name == 'max_guests':
+                    reason = ('allowed are 0 to %d, the largest inventory '
+                              'total Placement accepts' % db_const.MAX_INT)
                 return Result(Code.FAILURE, '[arm_cca] %s = %s is invalid: %s'
                               % (name, self._raw_value('arm_cca', name),
                                  reason))
@@ -233,8 +337,13 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
 
     def _raw_value(self, group, name):
         parser = configparser.RawConfigParser(strict=False)
-        parser.read(getattr(self.conf, 'config_file', None) or [])
-        return parser.get(group, name, fallback='?')
+        try:
+            parser.read(getattr(self.conf, 'config_file', None) or [],
+                        encoding='utf-8')
+            value = parser.get(group, name, fallback='?')
+        except (configparser.Error, OSError, UnicodeError):
+            return '?'
+        return value if len(value) <= 80 else value[:77] + '...'
 
     def _check_overcommit(self):
         name = 'ram_allocation_ratio'
@@ -261,7 +370,3 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
         ('[arm_cca] options', _check_options),
         ('RAM overcommit', _check_overcommit),
     )
-
-    def results(self):
-        """[(check name, Result)] in order."""
-        return [(name, check(self)) for name, check in self._upgrade_checks]

@@ -1,50 +1,61 @@
-"""``nova-cca status``: print the readiness checks, exit 0/1/2."""
+"""``nova-cca status``: run the readiness checks, exit 0, 1, 2 or 3.
 
-import json
+The checks (nova_cca.status) run and print through oslo.upgradecheck's
+own ``main()``, as ``nova-status upgrade check`` does. Exit codes: 0
+ready, 1 warnings, 2 not ready, 3 cannot check (see
+docs/operator-guide.md).
+"""
+
+import os
 import sys
 
-import prettytable
 
-
-def load_conf(config_file):
-    import nova.conf
-
-    from nova_cca import conf as realm_conf
-    conf = nova.conf.CONF
-    realm_conf.register_opts(conf)
-    args = ['--config-file', config_file] if config_file else []
-    conf(args, project='nova', default_config_files=None if not
-         config_file else [])
-    return conf
+def config_file_problem(path):
+    """Why ``path`` cannot be a configuration file, or None."""
+    if not os.path.exists(path):
+        return '%s does not exist' % path
+    if os.path.isdir(path):
+        return '%s is a directory, not a file' % path
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except OSError as e:
+        return 'cannot read %s: %s' % (path, e.strerror or e)
+    try:
+        data.decode('utf-8')
+    except UnicodeDecodeError as e:
+        return '%s is not UTF-8 text (byte %d)' % (path, e.start)
+    return None
 
 
 def main(args):
     from oslo_config import cfg
+    from oslo_upgradecheck import upgradecheck
 
+    import nova.conf
+    from nova_cca import activation
+    from nova_cca import conf as realm_conf
     from nova_cca import status
-    try:
-        conf = load_conf(args.config_file)
-    except cfg.Error as e:
-        print('nova-cca status: cannot read configuration: %s' % e,
-              file=sys.stderr)
-        return 2
+
+    if args.config_file:
+        problem = config_file_problem(args.config_file)
+        if problem is not None:
+            print('nova-cca status: cannot read the configuration: %s.'
+                  % problem, file=sys.stderr)
+            return status.CANNOT_CHECK
+    # <cca> in Nova's parser of domain capabilities
+    activation.register_domain_caps_features()
+    conf = nova.conf.CONF
+    realm_conf.register_opts(conf)
     checks = status.RealmReadiness(conf, libvirt_uri=args.libvirt_uri)
-    results = checks.results()
-    code = max([status.Code.SUCCESS] + [r.code for _, r in results])
-    if args.json:
-        print(json.dumps({'name': checks.display_title, 'checks': [
-            {'check': name, 'result': int(result.code),
-             'status': status.upgradecheck.UPGRADE_CHECK_MSG_MAP[
-                 result.code],
-             'details': result.details} for name, result in results]},
-            indent=2))
-    else:
-        table = prettytable.PrettyTable([checks.display_title],
-                                        hrules=prettytable.ALL)
-        table.align = 'l'
-        for name, result in results:
-            table.add_row(['Check: %s\nResult: %s\nDetails: %s' % (
-                name, status.upgradecheck.UPGRADE_CHECK_MSG_MAP[result.code],
-                checks._get_details(result))])
-        print(table)
-    return int(code)
+    argv = ['--config-file', args.config_file] if args.config_file else []
+    argv += ['upgrade', 'check'] + (['--json'] if args.json else [])
+    try:
+        return upgradecheck.main(
+            conf, 'nova', checks, argv=argv,
+            default_config_files=[] if args.config_file else None)
+    except (cfg.Error, OSError, UnicodeError) as e:
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        print('nova-cca status: cannot read the configuration: %s' % reason,
+              file=sys.stderr)
+        return status.CANNOT_CHECK

@@ -1,6 +1,7 @@
 """Realms on simulated CCA hosts: placement, guest XML, lifecycle."""
 
 from lxml import etree
+from nova import context as nova_context
 from nova import exception
 from nova.tests.functional.api import client
 
@@ -78,13 +79,49 @@ class RealmHostsTest(base.RealmTestBase):
         self.assertEqual({}, self._get_allocations_by_server_uuid(
             server['id']))
 
-    def test_allocation_is_split_between_root_and_child(self):
+    def test_realm_slot_is_allocated_on_the_layouts_provider(self):
         self.start_host('cca-1')
         server = self.boot(self.realm_flavor(vcpu=2, memory_mb=1024),
                            self.realm_image())
         self.assertEqual(
             self.expected_allocations('cca-1', vcpu=2, memory_mb=1024),
             self.allocations_by_provider_name(server['id']))
+
+    def test_unparsable_domain_capabilities_mean_a_host_without_cca(self):
+        # libvirt answers, but with a document Nova's parser refuses: not
+        # XML, or a value Nova's SEV feature parser cannot read
+        self.start_host('cca-1')
+        broken = {'bad-1': '<domainCapabilities><features>',
+                  'bad-2': "<domainCapabilities><features><sev supported="
+                           "'yes'><maxGuests>many</maxGuests></sev>"
+                           "</features></domainCapabilities>"}
+        for name, document in broken.items():
+            host = self.start_host(name, document)
+            service, = self.admin_api.get_services(
+                host=name, binary='nova-compute')
+            self.assertEqual('up', service['state'])
+            self.assertEqual('enabled', service['status'])
+            self.assertFalse(host.driver._host.supports_arm_cca)
+            # the periodic update runs as on any host without CCA
+            self.computes[name].manager.update_available_resource(
+                nova_context.get_admin_context())
+            root = self.provider(name)
+            self.assertIn('VCPU', root['inventories'])
+            self.assertNotIn('MEM_ENCRYPTION_CONTEXT', root['inventories'])
+            self.assertNotIn(CCA_TRAIT, root['traits'])
+            self.assertIsNone(self.provider(name + '_arm_cca'))
+        # one warning per host, naming the cause
+        warnings = [line for line in self.stdlog.logger.output.splitlines()
+                    if 'that do not parse' in line]
+        self.assertEqual(2, len(warnings), warnings)
+        self.assertIn('aarch64', warnings[0])
+        self.assertIn('no Arm CCA realms', warnings[0])
+        self.assertIn("invalid literal for int() with base 10: 'many'",
+                      warnings[1])
+        # realms go to the good host only
+        for _ in range(3):
+            server = self.boot(self.realm_flavor(), self.realm_image())
+            self.assertEqual('cca-1', server['OS-EXT-SRV-ATTR:host'])
 
     def test_max_guests_is_honoured(self):
         self.flags(max_guests=2, group='arm_cca')

@@ -10,7 +10,7 @@ a) with ``<launchSecurity>`` removed (no CCA here) and only what belongs to
    control guest does;
 b) the complete realm XML is valid against the RelaxNG grammar installed
    with this libvirt extended by ours only
-   (``nova_cca/data/schema/launch-security-cca.rng``);
+   (``tests/functional/schema/launch-security-cca.rng``);
 c) this libvirt refuses ``<launchSecurity type='cca'>``: the day it does
    not, a libvirt with CCA support is installed and this suite says so.
 """
@@ -20,7 +20,6 @@ import collections
 import contextlib
 import fcntl
 import glob
-import importlib.resources
 import json
 import os
 import shutil
@@ -38,6 +37,9 @@ from nova_cca import guest as realm_guest
 from tests.functional import base
 
 LIBVIRT_SCHEMAS = '/usr/share/libvirt/schemas'
+#: our grammar for <launchSecurity type='cca'>, read only by this test
+OUR_GRAMMAR = os.path.join(os.path.dirname(__file__), 'schema',
+                           'launch-security-cca.rng')
 NVRAM_DIR = '/var/lib/libvirt/qemu/nvram'
 #: firmware descriptors of the host's administrator (libvirt reads these
 #: besides /usr/share/qemu/firmware)
@@ -358,18 +360,15 @@ def schemas(tmp_path_factory):
     domain_rng = os.path.join(LIBVIRT_SCHEMAS, 'domain.rng')
     assert os.path.exists(domain_rng), (
         'no libvirt domain grammar at %s' % domain_rng)
-    ours = importlib.resources.files('nova_cca').joinpath(
-        'data', 'schema', 'launch-security-cca.rng')
-    with importlib.resources.as_file(ours) as ours_path:
-        wrapper = tmp_path_factory.mktemp('schema') / 'domain-cca.rng'
-        grammar = etree.Element(
-            '{http://relaxng.org/ns/structure/1.0}grammar',
-            nsmap={None: 'http://relaxng.org/ns/structure/1.0'})
-        for href in (domain_rng, str(ours_path)):
-            etree.SubElement(grammar, 'include', href=href)
-        wrapper.write_bytes(etree.tostring(grammar))
-        yield (etree.RelaxNG(etree.parse(domain_rng)),
-               etree.RelaxNG(etree.parse(str(wrapper))))
+    wrapper = tmp_path_factory.mktemp('schema') / 'domain-cca.rng'
+    grammar = etree.Element(
+        '{http://relaxng.org/ns/structure/1.0}grammar',
+        nsmap={None: 'http://relaxng.org/ns/structure/1.0'})
+    for href in (domain_rng, str(OUR_GRAMMAR)):
+        etree.SubElement(grammar, 'include', href=href)
+    wrapper.write_bytes(etree.tostring(grammar))
+    yield (etree.RelaxNG(etree.parse(domain_rng)),
+           etree.RelaxNG(etree.parse(str(wrapper))))
 
 
 def _errors(schema):

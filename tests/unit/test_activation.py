@@ -1,7 +1,9 @@
 """The activation seam: every registration point, idempotency, version."""
 
+import ast
 import pathlib
 import re
+import subprocess
 import sys
 
 import pytest
@@ -12,11 +14,13 @@ from nova.notifications.objects import image as image_notification
 from nova.objects import fields
 from nova.objects import image_meta
 from nova.virt import hardware
+from nova.virt.libvirt import config as vconfig
 from nova.virt.libvirt import host as libvirt_host
 from oslo_utils import importutils
 
 import nova_cca
 from nova_cca import activation
+from nova_cca import detection
 from nova_cca import model
 
 MODEL = 'hw:mem_encryption_model'
@@ -35,6 +39,8 @@ def _state():
         'host_hook': vars(libvirt_host.Host)['supports_arm_cca'],
         'driver_module': sys.modules[activation.DRIVER_MODULE],
         'coerce': fields.MemEncryptionModelField.AUTO_TYPE.coerce,
+        'domain_caps_features':
+            vconfig.LibvirtConfigDomainCapsFeatures.parse_dom,
     }
 
 
@@ -96,6 +102,80 @@ def test_compute_driver_is_loadable_under_nova_virt():
             sim_driver.SimulatedLibvirtCCADriver)
     with pytest.raises(ImportError, match='known: LibvirtCCADriver'):
         importutils.import_class('nova.virt.libvirt_cca.Nope')
+
+
+def test_nova_domain_caps_parser_reads_cca():
+    caps = vconfig.LibvirtConfigDomainCaps()
+    caps.parse_str(
+        "<domainCapabilities><features><sev supported='no'/>"
+        "<cca supported='yes'><enum name='measurement-algo'>"
+        "<value>sha256</value></enum></cca></features>"
+        "</domainCapabilities>")
+    cca = [f for f in caps.features
+           if isinstance(f, detection.LibvirtConfigDomainCapsFeatureCCA)]
+    assert len(cca) == 1
+    assert cca[0].supported is True
+    assert cca[0].measurement_algos == ['sha256']
+    # Nova's own features are still there
+    assert any(isinstance(f, vconfig.LibvirtConfigDomainCapsFeatureSev)
+               for f in caps.features)
+
+
+def test_domain_caps_feature_registration_is_idempotent():
+    before = vconfig.LibvirtConfigDomainCapsFeatures.parse_dom
+    activation.register_domain_caps_features()
+    assert vconfig.LibvirtConfigDomainCapsFeatures.parse_dom is before
+    assert activation.domain_caps_features_registered()
+    caps = vconfig.LibvirtConfigDomainCaps()
+    caps.parse_str("<domainCapabilities><features><cca supported='yes'/>"
+                   "</features></domainCapabilities>")
+    assert len(caps.features) == 1
+
+
+def test_product_driver_map_has_no_simulated_driver():
+    # a fresh interpreter: only the simulation registers its driver
+    code = ('from nova_cca import activation; '
+            'print(sorted(activation.DRIVERS)); '
+            'import nova_cca.simulation; '
+            'print(sorted(activation.DRIVERS))')
+    out = subprocess.run([sys.executable, '-c', code], check=True,
+                         capture_output=True, text=True).stdout.split('\n')
+    assert out[0] == "['LibvirtCCADriver']"
+    assert out[1] == "['LibvirtCCADriver', 'SimulatedLibvirtCCADriver']"
+
+
+def test_register_compute_driver_is_idempotent(monkeypatch):
+    monkeypatch.setattr(activation, 'DRIVERS', dict(activation.DRIVERS))
+    activation.register_compute_driver('ExtraDriver', 'nova_cca.driver')
+    before = dict(activation.DRIVERS)
+    activation.register_compute_driver('ExtraDriver', 'nova_cca.driver')
+    assert activation.DRIVERS == before
+    with pytest.raises(ValueError, match='libvirt_cca.ExtraDriver is '
+                       'already nova_cca.driver.ExtraDriver, not x.y'):
+        activation.register_compute_driver('ExtraDriver', 'x.y')
+    with pytest.raises(ValueError, match="'not a name' is not an "
+                       'identifier'):
+        activation.register_compute_driver('not a name', 'x')
+    assert activation.DRIVERS == before
+
+
+def test_product_code_does_not_need_fixtures():
+    # fixtures is in the 'simulate' extra: only the simulation imports it
+    root = pathlib.Path(nova_cca.__file__).parent
+    importers = []
+    for path in root.rglob('*.py'):
+        if 'simulation' in path.relative_to(root).parts:
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = ([a.name for a in node.names]
+                     if isinstance(node, ast.Import) else
+                     [node.module or ''] if isinstance(node, ast.ImportFrom)
+                     else [])
+            if any(n == 'fixtures' or n.startswith('fixtures.')
+                   for n in names):
+                importers.append(str(path.relative_to(root)))
+    assert importers == []
 
 
 def test_realm_operations_are_guarded():

@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 from lxml import etree
+from nova.virt.libvirt import config as vconfig
 
 from nova_cca import detection
 from nova_cca.detection import RealmCapability
@@ -234,10 +235,16 @@ def launch_security(sectypes, supported='yes'):
                 '<value>%s</value>' % s for s in sectypes)))
 
 
-def test_launch_security_at_top_level():
-    cap = parse(doc('', extra=launch_security(['sev', 'cca'])))
+def test_launch_security_in_features():
+    cap = parse(doc(launch_security(['sev', 'cca'])))
     assert cap.supported is True
     assert cap.measurement_algos == ()
+
+
+def test_launch_security_outside_features_is_ignored():
+    # libvirt writes it under <features>, where Nova parses its sectypes
+    cap = parse(doc('', extra=launch_security(['sev', 'cca'])))
+    assert cap.supported is False
 
 
 def test_launch_security_with_whitespace_value():
@@ -278,6 +285,50 @@ def test_parse_dom_with_parsed_element():
     root = etree.fromstring(domcaps.packaged(domcaps.CCA_SHA256).encode())
     cap = detection.parse_domain_capabilities_dom(root)
     assert cap.measurement_algos == ('sha256',)
+
+
+def test_caps_nova_cannot_parse_are_unsupported():
+    # Nova's SEV feature parser raises on a non-numeric maxGuests
+    cap = parse(doc("<sev supported='yes'><maxGuests>many</maxGuests></sev>"
+                    + cca(['sha256'])))
+    assert cap.supported is False
+    assert 'do not parse' in cap.reason
+    assert 'many' in cap.reason
+
+
+def test_realm_capability_of_nova_parsed_caps():
+    caps = vconfig.LibvirtConfigDomainCaps()
+    caps.parse_str(doc(cca(['sha512', 'sha256'])))
+    assert detection.realm_capability(caps) == RealmCapability(
+        True, ('sha512', 'sha256'), "<cca supported='yes'>")
+
+
+def test_realm_capability_reuses_nova_sectypes():
+    caps = vconfig.LibvirtConfigDomainCaps()
+    caps.parse_str(doc(launch_security(['tdx', 'cca'])))
+    launch = [f for f in caps.features if isinstance(
+        f, vconfig.LibvirtConfigDomainCapsFeatureLaunchSecurity)]
+    assert launch[0].sectypes == ['tdx', 'cca']
+    assert detection.realm_capability(caps).supported is True
+
+
+def test_cca_feature_object():
+    feature = detection.LibvirtConfigDomainCapsFeatureCCA()
+    feature.parse_dom(etree.fromstring(cca(['sha256', ' sha512 ', ''])))
+    assert feature.supported is True
+    assert feature.measurement_algos == ['sha256', 'sha512']
+    with pytest.raises(Exception, match="Root element name should be 'cca'"):
+        detection.LibvirtConfigDomainCapsFeatureCCA().parse_dom(
+            etree.fromstring('<sev/>'))
+
+
+@pytest.mark.parametrize('arch', ['x86_64', 'armv7l', 'ppc64le', ''])
+def test_one_architecture_check(arch):
+    refused = detection.unsupported_host_arch(arch)
+    assert refused.supported is False
+    assert 'host architecture is %s, Arm CCA needs aarch64' % arch \
+        == refused.reason
+    assert detection.unsupported_host_arch('aarch64') is None
 
 
 def test_parse_dom_with_none():
