@@ -5,8 +5,6 @@
 """
 
 import argparse
-import logging
-import os
 import sys
 import time
 import warnings
@@ -47,11 +45,8 @@ def main(argv=None):
 
 
 def simulate(args):
-    # Before anything imports Nova: run its services without eventlet.
-    os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
-    from nova import monkey_patch
-    monkey_patch.patch()
-
+    # Before anything imports Nova: its in-process environment
+    from nova_cca.simulation import harness
     from nova_cca.simulation import scenario as sim_scenario
     try:
         scenario = (sim_scenario.load(args.scenario) if args.scenario
@@ -60,8 +55,7 @@ def simulate(args):
         print('nova-cca simulate: %s' % e, file=sys.stderr)
         return 2
 
-    import nova_cca
-    nova_cca.activate()
+    harness.start()
     from nova_cca.simulation import cloud
 
     started = time.monotonic()
@@ -70,8 +64,6 @@ def simulate(args):
         print('[%5.1fs] %s' % (time.monotonic() - started, message),
               file=sys.stderr, flush=True)
 
-    # Nova logs thread-pool shutdowns after its log capture has ended.
-    logging.getLogger('nova.thread_pool_factory').setLevel(logging.WARNING)
     progress('starting Nova API, conductor, scheduler and Placement')
     try:
         report = cloud.run(scenario, progress)

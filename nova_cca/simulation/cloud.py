@@ -7,74 +7,32 @@ Glance/Neutron, fake libvirt). The scenario runs as one case of that
 environment; :func:`run` returns the report.
 """
 
-import os
-import sysconfig
 import time
-import unittest
-import warnings
+import traceback
 
 import nova.conf
 from nova.tests.functional.api import client as api_client
-from nova.tests.functional.libvirt import base as libvirt_base
-from sqlalchemy import exc as sqla_exc
 
 from nova_cca.simulation import compute as sim_compute
+from nova_cca.simulation import harness
 from nova_cca.simulation import report as sim_report
-
-API_PASTE_INI = os.path.join(sysconfig.get_path('data'), 'etc', 'nova',
-                             'api-paste.ini')
+from nova_cca.simulation import scenario as sim_scenario
 
 #: seconds a step may take before the report calls it timed out
 STEP_TIMEOUT = 60
-
-# What each action does: (API request body, who may do it, state to wait
-# for). Migrations and resizes are confirmed automatically.
-_ACTIONS = {
-    'suspend': ({'suspend': None}, 'user', 'SUSPENDED'),
-    'resume': ({'resume': None}, 'user', 'ACTIVE'),
-    'live-migrate': ({'os-migrateLive': {'host': None,
-                                         'block_migration': 'auto'}},
-                     'admin', 'ACTIVE'),
-    'migrate': ({'migrate': None}, 'admin', 'VERIFY_RESIZE'),
-    'resize': ({'resize': {}}, 'user', 'VERIFY_RESIZE'),
-    'reboot': ({'reboot': {'type': 'HARD'}}, 'user', 'ACTIVE'),
-    'stop': ({'os-stop': None}, 'user', 'SHUTOFF'),
-    'start': ({'os-start': None}, 'user', 'ACTIVE'),
-    'rebuild': ({'rebuild': {}}, 'user', 'ACTIVE'),
-    'shelve': ({'shelve': None}, 'user', 'SHELVED_OFFLOADED'),
-    'unshelve': ({'unshelve': None}, 'user', 'ACTIVE'),
-}
 
 
 class ScenarioAborted(Exception):
     """The API refused a flavor or image of the scenario."""
 
 
-class SimulatedCloud(libvirt_base.ServersTestBase):
+class SimulatedCloud(harness.InProcessCloud):
     """One run of a scenario, as a case of Nova's functional environment."""
 
-    microversion = 'latest'
     ADMIN_API = False
 
     scenario = None
     progress = staticmethod(lambda message: None)
-
-    def _setup_services(self):
-        # the wheel installs api-paste.ini under the environment's prefix
-        self.flags(api_paste_config=API_PASTE_INI, group='wsgi')
-        super()._setup_services()
-
-    def setUp(self):
-        super().setUp()
-        # SQLAlchemy 2.1 deprecates noload(), which Nova 34 uses when it
-        # buries an instance in cell0; Nova's warnings fixture would turn
-        # that into an API error.
-        warnings.filterwarnings(
-            'ignore', message=r'The noload\(\) option is deprecated',
-            category=sqla_exc.SADeprecationWarning)
-
-    def _setup_compute_service(self):
-        self.flags(compute_driver=sim_compute.DRIVER)
 
     def run_scenario(self):
         started = time.monotonic()
@@ -148,7 +106,7 @@ class SimulatedCloud(libvirt_base.ServersTestBase):
             result.update(outcome='rejected',
                           http_status=e.response.status_code,
                           message=_api_message(e))
-        except _Timeout as e:
+        except harness.SettleTimeout as e:
             result.update(outcome='error', message=str(e))
         self._describe_server(step.server, result)
         return result
@@ -179,17 +137,17 @@ class SimulatedCloud(libvirt_base.ServersTestBase):
             self._settle_deleted(server_id)
             result['outcome'] = 'done'
             return
-        body, who, expected = _ACTIONS[step.do]
-        action, args = next(iter(body.items()))
-        args = dict(args) if isinstance(args, dict) else args
-        if step.do == 'resize':
+        action = sim_scenario.ACTIONS[step.do]
+        expected = action.settles_in
+        args = dict(action.body) if action.body is not None else None
+        if action.needs == 'flavor':
             args['flavorRef'] = self._flavors[step.flavor]
-        if step.do == 'rebuild':
+        if action.needs == 'image':
             args['imageRef'] = self._images[step.image]
-        if step.do in ('migrate', 'live-migrate') and step.host:
+        if action.targets_host and step.host:
             args = dict(args or {}, host=step.host)
-        api = self.admin_api if who == 'admin' else self.api
-        api.post_server_action(server_id, {action: args})
+        api = self.admin_api if action.by == 'admin' else self.api
+        api.post_server_action(server_id, {action.request: args})
         result['http_status'] = 202
         server = self._settle(server_id, (expected, 'ERROR'))
         if server['status'] == 'VERIFY_RESIZE':
@@ -208,31 +166,11 @@ class SimulatedCloud(libvirt_base.ServersTestBase):
                 'message', 'server ended in %s' % server['status'])
 
     def _settle(self, server_id, statuses, timeout=STEP_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while True:
-            server = self.admin_api.get_server(server_id)
-            if server['status'] in statuses and not server.get(
-                    'OS-EXT-STS:task_state'):
-                return server
-            if time.monotonic() > deadline:
-                raise _Timeout(
-                    'timed out after %ds waiting for server %s to reach %s '
-                    '(status %s, task %s)' % (
-                        timeout, server_id, ' or '.join(statuses),
-                        server['status'], server.get('OS-EXT-STS:task_state')))
-            time.sleep(0.05)
+        return harness.wait_for_server(self.admin_api, server_id, statuses,
+                                       timeout)
 
     def _settle_deleted(self, server_id, timeout=STEP_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.admin_api.get_server(server_id)
-            except api_client.OpenStackApiNotFoundException:
-                return
-            if time.monotonic() > deadline:
-                raise _Timeout('timed out after %ds waiting for server %s '
-                               'to be deleted' % (timeout, server_id))
-            time.sleep(0.05)
+        harness.wait_for_deletion(self.admin_api, server_id, timeout)
 
     # reading back
 
@@ -251,45 +189,21 @@ class SimulatedCloud(libvirt_base.ServersTestBase):
                 server_id)
 
     def _allocations(self, consumer):
-        allocations = self.placement.get(
-            '/allocations/%s' % consumer, version='1.28').body['allocations']
-        return {self._provider_name(rp): a['resources']
-                for rp, a in allocations.items()}
-
-    def _provider_name(self, rp_uuid):
-        return self.placement.get('/resource_providers/%s' % rp_uuid,
-                                  version='1.14').body['name']
+        return self.placement_view.allocations(consumer)
 
     def _providers(self):
-        providers = self.placement.get(
-            '/resource_providers', version='1.14').body['resource_providers']
-        names = {p['uuid']: p['name'] for p in providers}
-        out = []
-        for p in sorted(providers, key=lambda p: p['name']):
-            base = '/resource_providers/%s' % p['uuid']
-            inventories = self.placement.get(
-                base + '/inventories').body['inventories']
-            out.append({
-                'name': p['name'],
-                'parent': names.get(p['parent_provider_uuid']),
-                'inventories': {rc: inv['total']
-                                for rc, inv in sorted(inventories.items())},
-                'traits': sorted(self.placement.get(
-                    base + '/traits', version='1.6').body['traits']),
-                'usages': dict(sorted(self.placement.get(
-                    base + '/usages').body['usages'].items())),
-            })
-        return out
+        return [{'name': p['name'], 'parent': p['parent'],
+                 'inventories': {rc: inv['total'] for rc, inv in
+                                 sorted(p['inventories'].items())},
+                 'traits': p['traits'],
+                 'usages': dict(sorted(p['usages'].items()))}
+                for p in self.placement_view.providers()]
 
     def _host_report(self, host):
         realm = self._hosts[host.name].driver._host.realm_capability
         return {'name': host.name, 'arch': host.arch,
                 'cca': {'supported': realm.supported,
                         'measurement_algos': list(realm.measurement_algos)}}
-
-
-class _Timeout(Exception):
-    pass
 
 
 def _api_message(error):
@@ -303,8 +217,8 @@ def _api_message(error):
 def _describe(step):
     if step.kind == 'boot':
         return 'boot %s (%s, %s%s)' % (step.server, step.flavor, step.image,
-                                      ', on %s' % step.host if step.host
-                                      else '')
+                                       ', on %s' % step.host if step.host
+                                       else '')
     extra = step.flavor or step.image or step.host
     return '%s %s%s' % (step.do, step.server,
                         ' -> %s' % extra if extra else '')
@@ -315,19 +229,20 @@ class SimulationFailed(Exception):
 
 
 def run(scenario, progress=None):
-    """Run ``scenario``; return the report (see sim_report)."""
+    """Run ``scenario``; return the report (see sim_report).
+
+    :raises ScenarioAborted: the API refused a flavor of the scenario
+    :raises SimulationFailed: the simulated cloud failed (the message
+        holds the traceback)
+    """
     case_class = type('SimulatedCloudRun', (SimulatedCloud,), {
         'scenario': scenario,
         'progress': staticmethod(progress or (lambda message: None)),
     })
     case = case_class('run_scenario')
-    result = unittest.TestResult()
-    case.run(result)
-    problems = result.errors + result.failures
-    if problems:
-        _, text = problems[0]
-        aborted = text.strip().splitlines()[-1]
-        if 'ScenarioAborted' in aborted:
-            raise ScenarioAborted(aborted.split(': ', 1)[-1])
-        raise SimulationFailed(text)
+    error = harness.run_case(case)
+    if isinstance(error, ScenarioAborted):
+        raise error
+    if error is not None:
+        raise SimulationFailed(''.join(traceback.format_exception(error)))
     return sim_report.finish(case._report, scenario)

@@ -16,9 +16,46 @@ from nova_cca import model
 from nova_cca.simulation import domcaps
 
 ARCHES = ('aarch64', 'x86_64')
-ACTIONS = ('suspend', 'resume', 'live-migrate', 'migrate', 'resize',
-           'reboot', 'stop', 'start', 'rebuild', 'shelve', 'unshelve',
-           'delete')
+
+
+@dataclasses.dataclass(frozen=True)
+class Action:
+    """One ``do`` of an action step: how the compute API is asked."""
+
+    #: key of the server action in the request body (None: DELETE)
+    request: str
+    #: its value: None, or a mapping the step's flavor/image/host join
+    body: object
+    #: who asks: 'user' or 'admin'
+    by: str
+    #: the server status the action settles in when it worked
+    settles_in: str
+    #: the step key the action needs ('flavor', 'image') or None
+    needs: str = None
+    #: whether the step's ``host`` is the action's target host
+    targets_host: bool = False
+
+
+#: the vocabulary of action steps (``action: {server, do: <name>}``), in
+#: the order docs/simulation.md lists them. Migrations and resizes are
+#: confirmed automatically.
+ACTIONS = {
+    'suspend': Action('suspend', None, 'user', 'SUSPENDED'),
+    'resume': Action('resume', None, 'user', 'ACTIVE'),
+    'live-migrate': Action('os-migrateLive', {'host': None,
+                                              'block_migration': 'auto'},
+                           'admin', 'ACTIVE', targets_host=True),
+    'migrate': Action('migrate', None, 'admin', 'VERIFY_RESIZE',
+                      targets_host=True),
+    'resize': Action('resize', {}, 'user', 'VERIFY_RESIZE', needs='flavor'),
+    'reboot': Action('reboot', {'type': 'HARD'}, 'user', 'ACTIVE'),
+    'stop': Action('os-stop', None, 'user', 'SHUTOFF'),
+    'start': Action('os-start', None, 'user', 'ACTIVE'),
+    'rebuild': Action('rebuild', {}, 'user', 'ACTIVE', needs='image'),
+    'shelve': Action('shelve', None, 'user', 'SHELVED_OFFLOADED'),
+    'unshelve': Action('unshelve', None, 'user', 'ACTIVE'),
+    'delete': Action(None, None, 'user', None),
+}
 #: the largest simulated host (Nova's fake libvirt host limit)
 MAX_VCPUS = 16
 
@@ -234,10 +271,10 @@ def _step(raw, index, where, names):
         if step.server not in names['servers']:
             raise ScenarioError('%s.action.server: no earlier boot of %r'
                                 % (where, step.server))
-        if step.do == 'resize' and not step.flavor:
-            raise ScenarioError("%s.action: resize needs 'flavor'" % where)
-        if step.do == 'rebuild' and not step.image:
-            raise ScenarioError("%s.action: rebuild needs 'image'" % where)
+        needs = ACTIONS[step.do].needs
+        if needs and not getattr(step, needs):
+            raise ScenarioError("%s.action: %s needs %r"
+                                % (where, step.do, needs))
     else:
         raise ScenarioError("%s: unknown step %r (known: boot, action)"
                             % (where, kind))
