@@ -225,7 +225,16 @@ def _describe(step):
 
 
 class SimulationFailed(Exception):
-    """The simulated cloud could not run the scenario."""
+    """The simulated cloud could not run the scenario.
+
+    The message is the error's last line; ``details`` its traceback.
+    """
+
+    def __init__(self, error):
+        self.error = error
+        self.details = ''.join(traceback.format_exception(error))
+        super().__init__(''.join(
+            traceback.format_exception_only(error)).strip())
 
 
 def run(scenario, progress=None):
@@ -244,5 +253,5 @@ def run(scenario, progress=None):
     if isinstance(error, ScenarioAborted):
         raise error
     if error is not None:
-        raise SimulationFailed(''.join(traceback.format_exception(error)))
+        raise SimulationFailed(error)
     return sim_report.finish(case._report, scenario)
