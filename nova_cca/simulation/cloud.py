@@ -20,6 +20,10 @@ from nova_cca.simulation import scenario as sim_scenario
 
 #: seconds a step may take before the report calls it timed out
 STEP_TIMEOUT = 60
+#: the statuses a migration (live, cold, evacuation) ends or pauses in
+MIGRATION_ENDS = frozenset(('not started', 'finished', 'confirmed',
+                            'completed', 'done', 'error', 'failed',
+                            'cancelled', 'reverted'))
 
 
 class ScenarioAborted(Exception):
@@ -30,6 +34,10 @@ class SimulatedCloud(harness.InProcessCloud):
     """One run of a scenario, as a case of Nova's functional environment."""
 
     ADMIN_API = False
+    #: RPC casts stay casts, as in a real cloud: the API answers before
+    #: the conductor and the computes have done the work (Nova's
+    #: functional tests turn casts into calls)
+    CAST_AS_CALL = False
 
     scenario = None
     progress = staticmethod(lambda message: None)
@@ -48,6 +56,10 @@ class SimulatedCloud(harness.InProcessCloud):
                     domcaps=domcaps, vcpus=host.vcpus,
                     memory_mb=host.memory_mb, disk_gb=host.disk_gb,
                     conf=conf))
+        # what each host detected at start-up (a host may end down)
+        self._capabilities = {
+            name: host.driver._host.realm_capability
+            for name, host in self._hosts.items()}
         self._flavors = {f.name: self._create_scenario_flavor(f)
                          for f in self.scenario.flavors}
         self._images = {i.name: self._create_scenario_image(i)
@@ -95,11 +107,13 @@ class SimulatedCloud(harness.InProcessCloud):
     def _run_step(self, step):
         result = {'index': step.index, 'kind': step.kind,
                   'server': step.server, 'do': step.do, 'outcome': None,
-                  'http_status': None, 'message': None, 'host': None,
-                  'allocations': {}, 'domain_xml': None}
+                  'http_status': None, 'message': None, 'status': None,
+                  'host': None, 'allocations': {}, 'domain_xml': None}
         try:
             if step.kind == 'boot':
                 self._boot(step, result)
+            elif step.kind == 'host':
+                self._host_step(step, result)
             else:
                 self._act(step, result)
         except api_client.OpenStackApiException as e:
@@ -108,7 +122,12 @@ class SimulatedCloud(harness.InProcessCloud):
                           message=_api_message(e))
         except harness.SettleTimeout as e:
             result.update(outcome='error', message=str(e))
-        self._describe_server(step.server, result)
+        if result['message']:
+            result['message'] = _one_line(result['message'])
+        if step.kind == 'host':
+            result['host'] = step.host
+        else:
+            self._describe_server(step.server, result)
         return result
 
     def _boot(self, step, result):
@@ -118,10 +137,10 @@ class SimulatedCloud(harness.InProcessCloud):
         if step.host:  # an admin picks the host (microversion 2.74)
             server['host'] = step.host
             api = self.admin_api
-        created = api.post_server({'server': server})
-        result['http_status'] = 202
-        self._servers[step.server] = created['id']
-        server = self._settle(created['id'], ('ACTIVE', 'ERROR'))
+        response = api.api_post('/servers', {'server': server})
+        result['http_status'] = response.status
+        self._servers[step.server] = response.body['server']['id']
+        server = self._settle(response.body['server']['id'])
         self._finish(server, 'ACTIVE', 'active', result)
 
     def _act(self, step, result):
@@ -132,13 +151,13 @@ class SimulatedCloud(harness.InProcessCloud):
                                   % step.server)
             return
         if step.do == 'delete':
-            self.api.delete_server(server_id)
-            result['http_status'] = 204
+            result['http_status'] = self.api.delete_server(server_id).status
             self._settle_deleted(server_id)
             result['outcome'] = 'done'
             return
         action = sim_scenario.ACTIONS[step.do]
-        expected = action.settles_in
+        before = self.admin_api.get_server(server_id)
+        expected = action.settles_in or before['status']
         args = dict(action.body) if action.body is not None else None
         if action.needs == 'flavor':
             args['flavorRef'] = self._flavors[step.flavor]
@@ -147,25 +166,99 @@ class SimulatedCloud(harness.InProcessCloud):
         if action.targets_host and step.host:
             args = dict(args or {}, host=step.host)
         api = self.admin_api if action.by == 'admin' else self.api
-        api.post_server_action(server_id, {action.request: args})
-        result['http_status'] = 202
-        server = self._settle(server_id, (expected, 'ERROR'))
+        result['http_status'] = api.api_post(
+            '/servers/%s/action' % server_id, {action.request: args}).status
+        server = self._settle(server_id)
+        if action.targets_host:
+            self._settle_migration(server_id)
+            server = self._settle(server_id)
         if server['status'] == 'VERIFY_RESIZE':
+            # confirming changes no task state: wait for the status
             self.api.post_server_action(server_id, {'confirmResize': None})
             server = self._settle(server_id, ('ACTIVE', 'SHUTOFF', 'ERROR'))
             expected = server['status'] if server['status'] != 'ERROR' \
                 else 'ACTIVE'
         self._finish(server, expected, 'done', result)
+        host = server.get('OS-EXT-SRV-ATTR:host')
+        if result['outcome'] == 'done' and action.targets_host and \
+                host == before.get('OS-EXT-SRV-ATTR:host'):
+            result['outcome'] = 'error'
+            result['message'] = 'the server is still on %s (migration %s)' % (
+                host, self._migration_status(server_id))
+
+    def _settle_migration(self, server_id, timeout=STEP_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while self._migration_status(server_id) not in MIGRATION_ENDS:
+            if time.monotonic() > deadline:
+                raise harness.SettleTimeout(
+                    'timed out after %ds waiting for the migration of '
+                    'server %s (%s)' % (timeout, server_id,
+                                        self._migration_status(server_id)))
+            time.sleep(0.05)
+
+    def _migration_status(self, server_id):
+        migrations = self.admin_api.api_get(
+            '/os-migrations?instance_uuid=%s' % server_id).body['migrations']
+        return max(migrations, key=lambda m: m['id'])['status'] \
+            if migrations else 'not started'
+
+    def _host_step(self, step, result):
+        """host-down: the compute service stops and an operator marks it
+        forced down (as before an evacuation); host-up: unmarked, and a new
+        compute service starts on the host."""
+        host = self._hosts[step.host]
+        (service,) = self.admin_api.get_services(binary='nova-compute',
+                                                 host=step.host)
+        if step.do == 'host-down':
+            host.stop()
+        else:
+            # a restarted compute finishes the evacuations from its host
+            # (their migrations become 'completed'); only then does the
+            # API accept the host as up again
+            host.start()
+        response = self.admin_api.api_put(
+            '/os-services/%s' % service['id'],
+            {'forced_down': step.do == 'host-down'})
+        result['http_status'] = response.status
+        result['outcome'] = 'done'
 
     def _finish(self, server, expected, outcome, result):
-        if server['status'] == expected:
+        """The outcome of an accepted request: the server settled in the
+        expected status and its last instance action had no error."""
+        result['status'] = server['status']
+        errors = self._action_errors(server['id'])
+        if server['status'] == expected and not errors:
             result['outcome'] = outcome
-        else:
-            result['outcome'] = 'error'
-            result['message'] = (server.get('fault') or {}).get(
-                'message', 'server ended in %s' % server['status'])
+            return
+        result['outcome'] = 'error'
+        fault = (server.get('fault') or {}).get('message')
+        parts = ([fault] if fault else []) + [
+            e for e in errors if not fault or fault.strip() not in e]
+        result['message'] = ' - '.join(parts) if parts else (
+            'server ended in %s' % server['status'])
 
-    def _settle(self, server_id, statuses, timeout=STEP_TIMEOUT):
+    def _action_errors(self, server_id):
+        """The error of each failed event of the server's last instance
+        action, oldest first: ``[on HOST: ]details (event)``."""
+        actions = self.admin_api.get_instance_actions(server_id)
+        if not actions:
+            return []
+        last = max(actions, key=lambda a: a['start_time'])
+        events = self.admin_api.get_instance_action_details(
+            server_id, last['request_id'])['events']
+        errors = []
+        for event in sorted(events, key=lambda e: e['start_time']):
+            if event.get('result') != 'Error':
+                continue
+            text = '%s%s (%s)' % (
+                'on %s: ' % event['host'] if event.get('host') in
+                self._hosts else '', event.get('details') or 'failed',
+                event['event'])
+            if not any(text.partition(' (')[0] in e for e in errors):
+                errors.append(text)
+        return errors
+
+    def _settle(self, server_id, statuses=None, timeout=STEP_TIMEOUT):
         return harness.wait_for_server(self.admin_api, server_id, statuses,
                                        timeout)
 
@@ -182,6 +275,7 @@ class SimulatedCloud(harness.InProcessCloud):
             server = self.admin_api.get_server(server_id)
         except api_client.OpenStackApiNotFoundException:
             return
+        result['status'] = server['status']
         result['host'] = server.get('OS-EXT-SRV-ATTR:host')
         result['allocations'] = self._allocations(server_id)
         if result['host'] in self._hosts:
@@ -200,7 +294,7 @@ class SimulatedCloud(harness.InProcessCloud):
                 for p in self.placement_view.providers()]
 
     def _host_report(self, host):
-        realm = self._hosts[host.name].driver._host.realm_capability
+        realm = self._capabilities[host.name]
         return {'name': host.name, 'arch': host.arch,
                 'cca': {'supported': realm.supported,
                         'measurement_algos': list(realm.measurement_algos)}}
@@ -214,7 +308,15 @@ def _api_message(error):
     return error.response.text
 
 
+def _one_line(text, limit=500):
+    """A message as one line of at most ``limit`` characters."""
+    text = ' '.join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
 def _describe(step):
+    if step.kind == 'host':
+        return '%s %s' % (step.do, step.host)
     if step.kind == 'boot':
         return 'boot %s (%s, %s%s)' % (step.server, step.flavor, step.image,
                                        ', on %s' % step.host if step.host

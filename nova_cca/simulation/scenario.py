@@ -178,7 +178,9 @@ ACTIONS = {
     'rebuild': Action('rebuild', {}, 'user', 'ACTIVE', needs='image'),
     'shelve': Action('shelve', None, 'user', 'SHELVED_OFFLOADED'),
     'unshelve': Action('unshelve', None, 'user', 'ACTIVE'),
-    'evacuate': Action('evacuate', {}, 'admin', None, targets_host=True),
+    # since microversion 2.95 Nova leaves an evacuated server stopped
+    'evacuate': Action('evacuate', {}, 'admin', 'SHUTOFF',
+                       targets_host=True),
     'delete': Action(None, None, 'user', None),
 }
 
@@ -520,8 +522,8 @@ class _Steps:
             raise ScenarioError(where, 'expected the name of a %s, got %s %s'
                                 % (what, _type_name(value), _show(value)))
         if value not in self.known[what]:
-            raise ScenarioError(where, 'unknown %s %s' % (what,
-                                                           _show(value)))
+            raise ScenarioError(where, 'unknown %s %s'
+                                % (what, _show(value)))
         return value
 
     def step(self, raw, index):
@@ -536,8 +538,8 @@ class _Steps:
         if kind == 'action':
             return self._action(body, index, where + '.action')
         if kind in HOST_STEPS:
-            return self._host_step(kind, body, index, '%s.%s' % (where,
-                                                                  kind))
+            return self._host_step(kind, body, index,
+                                   '%s.%s' % (where, kind))
         raise ScenarioError(where, 'unknown step %s (known: %s)'
                             % (_show(kind), ', '.join(STEP_KINDS)))
 
