@@ -30,7 +30,6 @@ import statistics
 import subprocess
 import sys
 import time
-import unittest
 
 
 def _rss_kb(field='VmRSS'):
@@ -41,25 +40,17 @@ def _rss_kb(field='VmRSS'):
     return 0
 
 
-def _activate(extension=True):
-    os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
-    from nova import monkey_patch
-    monkey_patch.patch()
-    import warnings
-    warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
-    import logging
-    logging.getLogger('nova.thread_pool_factory').setLevel(logging.WARNING)
-    if extension:
-        import nova_cca
-        nova_cca.activate()
+def _activate():
+    from nova_cca.simulation import harness
+    harness.start()
 
 
 def _run_case(case_class):
+    from nova_cca.simulation import harness
     case = case_class('run_scenario')
-    result = unittest.TestResult()
-    case.run(result)
-    if result.errors or result.failures:
-        raise RuntimeError((result.errors + result.failures)[0][1])
+    error = harness.run_case(case)
+    if error is not None:
+        raise RuntimeError('the simulated cloud failed') from error
     return case
 
 
@@ -181,7 +172,7 @@ def periodic(runs):
 
 def memory_child_with():
     """Run in a fresh process: the control plane and one compute of ours."""
-    _activate(True)
+    _activate()
     measured = {}
     if True:
         from nova_cca.simulation import cloud
@@ -207,7 +198,11 @@ def memory_child_with():
 
 
 def memory_child_without():
-    _activate(False)
+    # nova_cca must stay out of this process, so this repeats the two
+    # lines of nova_cca.simulation.harness it needs (threads, api-paste).
+    os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
+    from nova import monkey_patch
+    monkey_patch.patch()
     import sysconfig
     from nova import context as nova_context
     from nova.tests.functional.libvirt import base as libvirt_base

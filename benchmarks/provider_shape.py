@@ -25,11 +25,8 @@ Exit status 0 when everything matches.
 
 import argparse
 import json
-import logging
-import os
 import subprocess
 import sys
-import unittest
 import urllib.parse
 
 from benchmarks import placement_scale as ps
@@ -67,75 +64,31 @@ def _scenario(provider_layout=None):
     }
 
 
-class _QueryLog(logging.Handler):
-    """Placement's request log: every GET /allocation_candidates query."""
-
-    def __init__(self):
-        super().__init__(logging.INFO)
-        self.queries = []
-
-    def emit(self, record):
-        args = record.args if isinstance(record.args, dict) else {}
-        uri = args.get('REQUEST_URI', '')
-        path, _, query = uri.partition('?')
-        if args.get('REQUEST_METHOD') == 'GET' and path.endswith(
-                '/allocation_candidates'):
-            self.queries.append(query)
-
-
-def _activate():
-    os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
-    from nova import monkey_patch
-    monkey_patch.patch()
-    import nova_cca
-    nova_cca.activate()
-
-
 def simulated(provider_layout=None):
     """(providers {name: record}, [query strings]) of a simulated cloud."""
     from nova_cca.simulation import cloud
+    from nova_cca.simulation import harness
     from nova_cca.simulation import scenario as sim_scenario
 
     class ShapeCloud(cloud.SimulatedCloud):
         def run_scenario(self):
-            log = logging.getLogger('placement.requestlog')
-            handler = _QueryLog()
-            log.addHandler(handler)
-            previous = log.level
-            log.setLevel(logging.INFO)
-            try:
-                super().run_scenario()
-            finally:
-                log.removeHandler(handler)
-                log.setLevel(previous)
-            self._report['queries'] = handler.queries
-            self._report['full'] = self._full_providers()
-
-        def _full_providers(self):
-            rps = self.placement.get('/resource_providers',
-                                     version='1.14').body[
-                                         'resource_providers']
-            names = {p['uuid']: p['name'] for p in rps}
-            out = {}
-            for p in rps:
-                base = '/resource_providers/%s' % p['uuid']
-                invs = self.placement.get(base + '/inventories').body[
-                    'inventories']
-                out[p['name']] = {
-                    'parent': names.get(p['parent_provider_uuid']),
-                    'inventories': {rc: _inv(rec)
-                                    for rc, rec in invs.items()},
-                    'traits': sorted(self.placement.get(
-                        base + '/traits', version='1.6').body['traits'])}
-            return out
+            log = self.useFixture(harness.PlacementRequestLog())
+            super().run_scenario()
+            self._report['queries'] = log.query_strings(
+                'GET', '/allocation_candidates')
+            self._report['full'] = {
+                p['name']: {'parent': p['parent'],
+                            'inventories': {rc: _inv(rec) for rc, rec in
+                                            p['inventories'].items()},
+                            'traits': p['traits']}
+                for p in self.placement_view.providers()}
 
     scenario = sim_scenario.parse(_scenario(provider_layout))
     case_class = type('ShapeRun', (ShapeCloud,), {'scenario': scenario})
     case = case_class('run_scenario')
-    result = unittest.TestResult()
-    case.run(result)
-    if result.errors or result.failures:
-        raise RuntimeError((result.errors + result.failures)[0][1])
+    error = harness.run_case(case)
+    if error is not None:
+        raise RuntimeError('the simulated cloud failed') from error
     steps = [(s['server'], s['outcome'], s['host'])
              for s in case._report['steps']]
     return case._report['full'], case._report['queries'], steps
@@ -243,11 +196,9 @@ def main(argv=None):
         dump_fill(args.dump_fill, args.layout)
         return 0
 
-    import warnings
-    warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
     report = {'fills': compare_fills(), 'layouts': []}
-    _activate()
-    logging.getLogger('nova.thread_pool_factory').setLevel(logging.WARNING)
+    from nova_cca.simulation import harness
+    harness.start()
     if _has_layout_option():
         report['layouts'].append(compare('A', LAYOUT_OPTION['A']))
         report['layouts'].append(compare('R', LAYOUT_OPTION['R']))

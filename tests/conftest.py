@@ -1,50 +1,40 @@
-"""Nova's test harness under pytest: every quirk in this one place.
+"""Nova's test harness under pytest.
 
-* Nova's functional services run without eventlet (as Nova's tox does).
-* nova-cca is activated once, before any Nova service starts.
-* ``ConfFixture`` points ``[wsgi] api_paste_config`` below site-packages;
-  the wheel installs api-paste.ini under the environment's prefix.
+Nova's in-process environment itself (native threads instead of eventlet,
+nova-cca activated, the api-paste path, the SQLAlchemy ``noload()``
+warning) is :mod:`nova_cca.simulation.harness`, shared with
+``nova-cca simulate`` and the benchmarks; importing it here sets it up
+before any test module imports Nova. Two quirks are pytest's alone and
+live here:
+
 * ``nova.test.TestCase._clear_attrs`` deletes instance attributes in
   cleanup, including the one pytest's unittest plugin set to the running
-  test method; keep ``test*`` attributes.
+  test method; keep ``test*`` attributes. (The simulator and the
+  benchmarks run their cases with ``harness.run_case``, which never needs
+  them.)
 * ``CellDatabases`` guards cell switching with a writer-preferring
-  reader/writer lock. Under many native threads (50 concurrent boots) a
-  reader waiting behind a queued writer while it holds SQLite's writer lock
-  deadlocks against another reader. Its write sections only swap a
-  reference and hold no other lock, so a reader-preferring lock is as
-  correct and cannot deadlock that way.
-* Nova's ``WarningsFixture`` turns SQLAlchemy deprecations into errors;
-  SQLAlchemy 2.1 deprecates ``noload()``, which Nova 34 still uses when an
-  instance is buried in cell0. That one warning stays a warning.
+  reader/writer lock. Under many native threads (50 concurrent boots in
+  ``test_concurrency``) a reader waiting behind a queued writer while it
+  holds SQLite's writer lock deadlocks against another reader. Its write
+  sections only swap a reference and hold no other lock, so a
+  reader-preferring lock is as correct and cannot deadlock that way. The
+  simulator and the benchmarks send one request at a time and keep Nova's
+  lock.
 """
 
 import contextlib
-import os
 import sys
-import sysconfig
-import warnings
 
-os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
+import pytest
 
-from nova import monkey_patch  # noqa: E402
+# before anything imports Nova
+from nova_cca.simulation import harness
 
-monkey_patch.patch()  # before anything imports eventlet
-
-import pytest  # noqa: E402
-
-import nova_cca  # noqa: E402
-
-nova_cca.activate()
+harness.start()
 
 from nova import test as nova_test  # noqa: E402
-from nova.tests.fixtures import conf as nova_conf_fixture  # noqa: E402
-from nova.tests import fixtures as nova_fixtures  # noqa: E402
-from sqlalchemy import exc as sqla_exc  # noqa: E402
 
 nova_fixture_module = sys.modules['nova.tests.fixtures.nova']
-
-API_PASTE_INI = os.path.join(sysconfig.get_path('data'), 'etc', 'nova',
-                             'api-paste.ini')
 
 
 class ReaderPreferringLock:
@@ -88,15 +78,8 @@ class ReaderPreferringLock:
 
 @pytest.fixture(autouse=True, scope='session')
 def _nova_harness():
-    original_conf_setup = nova_conf_fixture.ConfFixture.setUp
     original_clear_attrs = nova_test.TestCase._clear_attrs
-    original_warnings_setup = nova_fixtures.WarningsFixture.setUp
     original_rw_lock = nova_fixture_module.ReaderWriterLock
-
-    def conf_setup(self):
-        original_conf_setup(self)
-        self.conf.set_default('api_paste_config', API_PASTE_INI,
-                              group='wsgi')
 
     def clear_attrs(self):
         kept = {k: v for k, v in self.__dict__.items()
@@ -104,20 +87,10 @@ def _nova_harness():
         original_clear_attrs(self)
         self.__dict__.update(kept)
 
-    def warnings_setup(self):
-        original_warnings_setup(self)
-        warnings.filterwarnings(
-            'ignore', message=r'The noload\(\) option is deprecated',
-            category=sqla_exc.SADeprecationWarning)
-
-    nova_conf_fixture.ConfFixture.setUp = conf_setup
     nova_test.TestCase._clear_attrs = clear_attrs
-    nova_fixtures.WarningsFixture.setUp = warnings_setup
     nova_fixture_module.ReaderWriterLock = ReaderPreferringLock
     yield
     nova_fixture_module.ReaderWriterLock = original_rw_lock
-    nova_fixtures.WarningsFixture.setUp = original_warnings_setup
-    nova_conf_fixture.ConfFixture.setUp = original_conf_setup
     nova_test.TestCase._clear_attrs = original_clear_attrs
 
 

@@ -6,9 +6,9 @@
 """
 
 import argparse
-import logging
-import os
+import json
 import sys
+import tempfile
 import time
 import warnings
 
@@ -52,22 +52,38 @@ def main(argv=None):
     return status.main(args)
 
 
-def simulate(args):
-    # Before anything imports Nova: run its services without eventlet.
-    os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
-    from nova import monkey_patch
-    monkey_patch.patch()
+#: exit codes of ``nova-cca simulate`` (docs/simulation.md)
+EXIT_OK = 0
+EXIT_CLOUD = 1      # the API refused a flavor, or the simulated cloud failed
+EXIT_SCENARIO = 2   # the scenario file is wrong (nothing was started)
+#: the longest error line
+MAX_MESSAGE = 300
 
+
+def _fail(args, code, message, place=None):
+    """One line on standard error; with --json, an error document on
+    standard output as well."""
+    message = ' '.join(str(message).split())
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE - 3] + '...'
+    print('nova-cca simulate: %s' % message, file=sys.stderr)
+    if args.json:
+        print(json.dumps({'error': {'exit_code': code, 'place': place,
+                                    'message': message}}, indent=2))
+    return code
+
+
+def simulate(args):
+    # Before anything imports Nova: its in-process environment
+    from nova_cca.simulation import harness
     from nova_cca.simulation import scenario as sim_scenario
     try:
         scenario = (sim_scenario.load(args.scenario) if args.scenario
                     else sim_scenario.default())
     except sim_scenario.ScenarioError as e:
-        print('nova-cca simulate: %s' % e, file=sys.stderr)
-        return 2
+        return _fail(args, EXIT_SCENARIO, e, e.place)
 
-    import nova_cca
-    nova_cca.activate()
+    harness.start()
     from nova_cca.simulation import cloud
 
     started = time.monotonic()
@@ -76,22 +92,22 @@ def simulate(args):
         print('[%5.1fs] %s' % (time.monotonic() - started, message),
               file=sys.stderr, flush=True)
 
-    # Nova logs thread-pool shutdowns after its log capture has ended.
-    logging.getLogger('nova.thread_pool_factory').setLevel(logging.WARNING)
     progress('starting Nova API, conductor, scheduler and Placement')
     try:
         report = cloud.run(scenario, progress)
     except cloud.ScenarioAborted as e:
-        print('nova-cca simulate: %s' % e, file=sys.stderr)
-        return 1
+        return _fail(args, EXIT_CLOUD, e)
     except cloud.SimulationFailed as e:
-        print('nova-cca simulate: the simulated cloud failed:\n%s' % e,
-              file=sys.stderr)
-        return 1
+        with tempfile.NamedTemporaryFile(
+                'w', prefix='nova-cca-simulate-', suffix='.log',
+                delete=False) as details:
+            details.write(e.details)
+        return _fail(args, EXIT_CLOUD, 'the simulated cloud failed (details '
+                     'in %s): %s' % (details.name, e))
     progress('done')
     sys.stdout.write(report.to_json() + '\n' if args.json
                      else report.to_text())
-    return 0
+    return EXIT_OK
 
 
 if __name__ == '__main__':

@@ -7,74 +7,40 @@ Glance/Neutron, fake libvirt). The scenario runs as one case of that
 environment; :func:`run` returns the report.
 """
 
-import os
-import sysconfig
 import time
-import unittest
-import warnings
+import traceback
 
 import nova.conf
 from nova.tests.functional.api import client as api_client
-from nova.tests.functional.libvirt import base as libvirt_base
-from sqlalchemy import exc as sqla_exc
 
 from nova_cca.simulation import compute as sim_compute
+from nova_cca.simulation import harness
 from nova_cca.simulation import report as sim_report
-
-API_PASTE_INI = os.path.join(sysconfig.get_path('data'), 'etc', 'nova',
-                             'api-paste.ini')
+from nova_cca.simulation import scenario as sim_scenario
 
 #: seconds a step may take before the report calls it timed out
 STEP_TIMEOUT = 60
-
-# What each action does: (API request body, who may do it, state to wait
-# for). Migrations and resizes are confirmed automatically.
-_ACTIONS = {
-    'suspend': ({'suspend': None}, 'user', 'SUSPENDED'),
-    'resume': ({'resume': None}, 'user', 'ACTIVE'),
-    'live-migrate': ({'os-migrateLive': {'host': None,
-                                         'block_migration': 'auto'}},
-                     'admin', 'ACTIVE'),
-    'migrate': ({'migrate': None}, 'admin', 'VERIFY_RESIZE'),
-    'resize': ({'resize': {}}, 'user', 'VERIFY_RESIZE'),
-    'reboot': ({'reboot': {'type': 'HARD'}}, 'user', 'ACTIVE'),
-    'stop': ({'os-stop': None}, 'user', 'SHUTOFF'),
-    'start': ({'os-start': None}, 'user', 'ACTIVE'),
-    'rebuild': ({'rebuild': {}}, 'user', 'ACTIVE'),
-    'shelve': ({'shelve': None}, 'user', 'SHELVED_OFFLOADED'),
-    'unshelve': ({'unshelve': None}, 'user', 'ACTIVE'),
-}
+#: the statuses a migration (live, cold, evacuation) ends or pauses in
+MIGRATION_ENDS = frozenset(('not started', 'finished', 'confirmed',
+                            'completed', 'done', 'error', 'failed',
+                            'cancelled', 'reverted'))
 
 
 class ScenarioAborted(Exception):
     """The API refused a flavor or image of the scenario."""
 
 
-class SimulatedCloud(libvirt_base.ServersTestBase):
+class SimulatedCloud(harness.InProcessCloud):
     """One run of a scenario, as a case of Nova's functional environment."""
 
-    microversion = 'latest'
     ADMIN_API = False
+    #: RPC casts stay casts, as in a real cloud: the API answers before
+    #: the conductor and the computes have done the work (Nova's
+    #: functional tests turn casts into calls)
+    CAST_AS_CALL = False
 
     scenario = None
     progress = staticmethod(lambda message: None)
-
-    def _setup_services(self):
-        # the wheel installs api-paste.ini under the environment's prefix
-        self.flags(api_paste_config=API_PASTE_INI, group='wsgi')
-        super()._setup_services()
-
-    def setUp(self):
-        super().setUp()
-        # SQLAlchemy 2.1 deprecates noload(), which Nova 34 uses when it
-        # buries an instance in cell0; Nova's warnings fixture would turn
-        # that into an API error.
-        warnings.filterwarnings(
-            'ignore', message=r'The noload\(\) option is deprecated',
-            category=sqla_exc.SADeprecationWarning)
-
-    def _setup_compute_service(self):
-        self.flags(compute_driver=sim_compute.DRIVER)
 
     def run_scenario(self):
         started = time.monotonic()
@@ -90,6 +56,10 @@ class SimulatedCloud(libvirt_base.ServersTestBase):
                     domcaps=domcaps, vcpus=host.vcpus,
                     memory_mb=host.memory_mb, disk_gb=host.disk_gb,
                     conf=conf))
+        # what each host detected at start-up (a host may end down)
+        self._capabilities = {
+            name: host.driver._host.realm_capability
+            for name, host in self._hosts.items()}
         self._flavors = {f.name: self._create_scenario_flavor(f)
                          for f in self.scenario.flavors}
         self._images = {i.name: self._create_scenario_image(i)
@@ -137,20 +107,27 @@ class SimulatedCloud(libvirt_base.ServersTestBase):
     def _run_step(self, step):
         result = {'index': step.index, 'kind': step.kind,
                   'server': step.server, 'do': step.do, 'outcome': None,
-                  'http_status': None, 'message': None, 'host': None,
-                  'allocations': {}, 'domain_xml': None}
+                  'http_status': None, 'message': None, 'status': None,
+                  'host': None, 'allocations': {}, 'domain_xml': None}
         try:
             if step.kind == 'boot':
                 self._boot(step, result)
+            elif step.kind == 'host':
+                self._host_step(step, result)
             else:
                 self._act(step, result)
         except api_client.OpenStackApiException as e:
             result.update(outcome='rejected',
                           http_status=e.response.status_code,
                           message=_api_message(e))
-        except _Timeout as e:
+        except harness.SettleTimeout as e:
             result.update(outcome='error', message=str(e))
-        self._describe_server(step.server, result)
+        if result['message']:
+            result['message'] = _one_line(result['message'])
+        if step.kind == 'host':
+            result['host'] = step.host
+        else:
+            self._describe_server(step.server, result)
         return result
 
     def _boot(self, step, result):
@@ -160,10 +137,10 @@ class SimulatedCloud(libvirt_base.ServersTestBase):
         if step.host:  # an admin picks the host (microversion 2.74)
             server['host'] = step.host
             api = self.admin_api
-        created = api.post_server({'server': server})
-        result['http_status'] = 202
-        self._servers[step.server] = created['id']
-        server = self._settle(created['id'], ('ACTIVE', 'ERROR'))
+        response = api.api_post('/servers', {'server': server})
+        result['http_status'] = response.status
+        self._servers[step.server] = response.body['server']['id']
+        server = self._settle(response.body['server']['id'])
         self._finish(server, 'ACTIVE', 'active', result)
 
     def _act(self, step, result):
@@ -174,65 +151,119 @@ class SimulatedCloud(libvirt_base.ServersTestBase):
                                   % step.server)
             return
         if step.do == 'delete':
-            self.api.delete_server(server_id)
-            result['http_status'] = 204
+            result['http_status'] = self.api.delete_server(server_id).status
             self._settle_deleted(server_id)
             result['outcome'] = 'done'
             return
-        body, who, expected = _ACTIONS[step.do]
-        action, args = next(iter(body.items()))
-        args = dict(args) if isinstance(args, dict) else args
-        if step.do == 'resize':
+        action = sim_scenario.ACTIONS[step.do]
+        before = self.admin_api.get_server(server_id)
+        expected = action.settles_in or before['status']
+        args = dict(action.body) if action.body is not None else None
+        if action.needs == 'flavor':
             args['flavorRef'] = self._flavors[step.flavor]
-        if step.do == 'rebuild':
+        if action.needs == 'image':
             args['imageRef'] = self._images[step.image]
-        if step.do in ('migrate', 'live-migrate') and step.host:
+        if action.targets_host and step.host:
             args = dict(args or {}, host=step.host)
-        api = self.admin_api if who == 'admin' else self.api
-        api.post_server_action(server_id, {action: args})
-        result['http_status'] = 202
-        server = self._settle(server_id, (expected, 'ERROR'))
+        api = self.admin_api if action.by == 'admin' else self.api
+        result['http_status'] = api.api_post(
+            '/servers/%s/action' % server_id, {action.request: args}).status
+        server = self._settle(server_id)
+        if action.targets_host:
+            self._settle_migration(server_id)
+            server = self._settle(server_id)
         if server['status'] == 'VERIFY_RESIZE':
+            # confirming changes no task state: wait for the status
             self.api.post_server_action(server_id, {'confirmResize': None})
             server = self._settle(server_id, ('ACTIVE', 'SHUTOFF', 'ERROR'))
             expected = server['status'] if server['status'] != 'ERROR' \
                 else 'ACTIVE'
         self._finish(server, expected, 'done', result)
+        host = server.get('OS-EXT-SRV-ATTR:host')
+        if result['outcome'] == 'done' and action.targets_host and \
+                host == before.get('OS-EXT-SRV-ATTR:host'):
+            result['outcome'] = 'error'
+            result['message'] = 'the server is still on %s (migration %s)' % (
+                host, self._migration_status(server_id))
+
+    def _settle_migration(self, server_id, timeout=STEP_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while self._migration_status(server_id) not in MIGRATION_ENDS:
+            if time.monotonic() > deadline:
+                raise harness.SettleTimeout(
+                    'timed out after %ds waiting for the migration of '
+                    'server %s (%s)' % (timeout, server_id,
+                                        self._migration_status(server_id)))
+            time.sleep(0.05)
+
+    def _migration_status(self, server_id):
+        migrations = self.admin_api.api_get(
+            '/os-migrations?instance_uuid=%s' % server_id).body['migrations']
+        return max(migrations, key=lambda m: m['id'])['status'] \
+            if migrations else 'not started'
+
+    def _host_step(self, step, result):
+        """host-down: the compute service stops and an operator marks it
+        forced down (as before an evacuation); host-up: unmarked, and a new
+        compute service starts on the host."""
+        host = self._hosts[step.host]
+        (service,) = self.admin_api.get_services(binary='nova-compute',
+                                                 host=step.host)
+        if step.do == 'host-down':
+            host.stop()
+        else:
+            # a restarted compute finishes the evacuations from its host
+            # (their migrations become 'completed'); only then does the
+            # API accept the host as up again
+            host.start()
+        response = self.admin_api.api_put(
+            '/os-services/%s' % service['id'],
+            {'forced_down': step.do == 'host-down'})
+        result['http_status'] = response.status
+        result['outcome'] = 'done'
 
     def _finish(self, server, expected, outcome, result):
-        if server['status'] == expected:
+        """The outcome of an accepted request: the server settled in the
+        expected status and its last instance action had no error."""
+        result['status'] = server['status']
+        errors = self._action_errors(server['id'])
+        if server['status'] == expected and not errors:
             result['outcome'] = outcome
-        else:
-            result['outcome'] = 'error'
-            result['message'] = (server.get('fault') or {}).get(
-                'message', 'server ended in %s' % server['status'])
+            return
+        result['outcome'] = 'error'
+        fault = (server.get('fault') or {}).get('message')
+        parts = ([fault] if fault else []) + [
+            e for e in errors if not fault or fault.strip() not in e]
+        result['message'] = ' - '.join(parts) if parts else (
+            'server ended in %s' % server['status'])
 
-    def _settle(self, server_id, statuses, timeout=STEP_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while True:
-            server = self.admin_api.get_server(server_id)
-            if server['status'] in statuses and not server.get(
-                    'OS-EXT-STS:task_state'):
-                return server
-            if time.monotonic() > deadline:
-                raise _Timeout(
-                    'timed out after %ds waiting for server %s to reach %s '
-                    '(status %s, task %s)' % (
-                        timeout, server_id, ' or '.join(statuses),
-                        server['status'], server.get('OS-EXT-STS:task_state')))
-            time.sleep(0.05)
+    def _action_errors(self, server_id):
+        """The error of each failed event of the server's last instance
+        action, oldest first: ``[on HOST: ]details (event)``."""
+        actions = self.admin_api.get_instance_actions(server_id)
+        if not actions:
+            return []
+        last = max(actions, key=lambda a: a['start_time'])
+        events = self.admin_api.get_instance_action_details(
+            server_id, last['request_id'])['events']
+        errors = []
+        for event in sorted(events, key=lambda e: e['start_time']):
+            if event.get('result') != 'Error':
+                continue
+            text = '%s%s (%s)' % (
+                'on %s: ' % event['host'] if event.get('host') in
+                self._hosts else '', event.get('details') or 'failed',
+                event['event'])
+            if not any(text.partition(' (')[0] in e for e in errors):
+                errors.append(text)
+        return errors
+
+    def _settle(self, server_id, statuses=None, timeout=STEP_TIMEOUT):
+        return harness.wait_for_server(self.admin_api, server_id, statuses,
+                                       timeout)
 
     def _settle_deleted(self, server_id, timeout=STEP_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.admin_api.get_server(server_id)
-            except api_client.OpenStackApiNotFoundException:
-                return
-            if time.monotonic() > deadline:
-                raise _Timeout('timed out after %ds waiting for server %s '
-                               'to be deleted' % (timeout, server_id))
-            time.sleep(0.05)
+        harness.wait_for_deletion(self.admin_api, server_id, timeout)
 
     # reading back
 
@@ -244,6 +275,7 @@ class SimulatedCloud(libvirt_base.ServersTestBase):
             server = self.admin_api.get_server(server_id)
         except api_client.OpenStackApiNotFoundException:
             return
+        result['status'] = server['status']
         result['host'] = server.get('OS-EXT-SRV-ATTR:host')
         result['allocations'] = self._allocations(server_id)
         if result['host'] in self._hosts:
@@ -251,45 +283,21 @@ class SimulatedCloud(libvirt_base.ServersTestBase):
                 server_id)
 
     def _allocations(self, consumer):
-        allocations = self.placement.get(
-            '/allocations/%s' % consumer, version='1.28').body['allocations']
-        return {self._provider_name(rp): a['resources']
-                for rp, a in allocations.items()}
-
-    def _provider_name(self, rp_uuid):
-        return self.placement.get('/resource_providers/%s' % rp_uuid,
-                                  version='1.14').body['name']
+        return self.placement_view.allocations(consumer)
 
     def _providers(self):
-        providers = self.placement.get(
-            '/resource_providers', version='1.14').body['resource_providers']
-        names = {p['uuid']: p['name'] for p in providers}
-        out = []
-        for p in sorted(providers, key=lambda p: p['name']):
-            base = '/resource_providers/%s' % p['uuid']
-            inventories = self.placement.get(
-                base + '/inventories').body['inventories']
-            out.append({
-                'name': p['name'],
-                'parent': names.get(p['parent_provider_uuid']),
-                'inventories': {rc: inv['total']
-                                for rc, inv in sorted(inventories.items())},
-                'traits': sorted(self.placement.get(
-                    base + '/traits', version='1.6').body['traits']),
-                'usages': dict(sorted(self.placement.get(
-                    base + '/usages').body['usages'].items())),
-            })
-        return out
+        return [{'name': p['name'], 'parent': p['parent'],
+                 'inventories': {rc: inv['total'] for rc, inv in
+                                 sorted(p['inventories'].items())},
+                 'traits': p['traits'],
+                 'usages': dict(sorted(p['usages'].items()))}
+                for p in self.placement_view.providers()]
 
     def _host_report(self, host):
-        realm = self._hosts[host.name].driver._host.realm_capability
+        realm = self._capabilities[host.name]
         return {'name': host.name, 'arch': host.arch,
                 'cca': {'supported': realm.supported,
                         'measurement_algos': list(realm.measurement_algos)}}
-
-
-class _Timeout(Exception):
-    pass
 
 
 def _api_message(error):
@@ -300,34 +308,52 @@ def _api_message(error):
     return error.response.text
 
 
+def _one_line(text, limit=500):
+    """A message as one line of at most ``limit`` characters."""
+    text = ' '.join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
 def _describe(step):
+    if step.kind == 'host':
+        return '%s %s' % (step.do, step.host)
     if step.kind == 'boot':
         return 'boot %s (%s, %s%s)' % (step.server, step.flavor, step.image,
-                                      ', on %s' % step.host if step.host
-                                      else '')
+                                       ', on %s' % step.host if step.host
+                                       else '')
     extra = step.flavor or step.image or step.host
     return '%s %s%s' % (step.do, step.server,
                         ' -> %s' % extra if extra else '')
 
 
 class SimulationFailed(Exception):
-    """The simulated cloud could not run the scenario."""
+    """The simulated cloud could not run the scenario.
+
+    The message is the error's last line; ``details`` its traceback.
+    """
+
+    def __init__(self, error):
+        self.error = error
+        self.details = ''.join(traceback.format_exception(error))
+        super().__init__(''.join(
+            traceback.format_exception_only(error)).strip())
 
 
 def run(scenario, progress=None):
-    """Run ``scenario``; return the report (see sim_report)."""
+    """Run ``scenario``; return the report (see sim_report).
+
+    :raises ScenarioAborted: the API refused a flavor of the scenario
+    :raises SimulationFailed: the simulated cloud failed (the message
+        holds the traceback)
+    """
     case_class = type('SimulatedCloudRun', (SimulatedCloud,), {
         'scenario': scenario,
         'progress': staticmethod(progress or (lambda message: None)),
     })
     case = case_class('run_scenario')
-    result = unittest.TestResult()
-    case.run(result)
-    problems = result.errors + result.failures
-    if problems:
-        _, text = problems[0]
-        aborted = text.strip().splitlines()[-1]
-        if 'ScenarioAborted' in aborted:
-            raise ScenarioAborted(aborted.split(': ', 1)[-1])
-        raise SimulationFailed(text)
+    error = harness.run_case(case)
+    if isinstance(error, ScenarioAborted):
+        raise error
+    if error is not None:
+        raise SimulationFailed(error)
     return sim_report.finish(case._report, scenario)

@@ -7,6 +7,8 @@ it was given, keyed by instance UUID.
 """
 
 import collections
+import functools
+import urllib.parse
 
 from lxml import etree
 from nova.objects import fields
@@ -14,6 +16,8 @@ from nova.tests.fixtures import libvirt as fakelibvirt
 from nova.tests.fixtures import libvirt_data as fake_data
 from nova.virt.libvirt import config as vconfig
 from oslo_utils import versionutils
+
+from nova_cca.simulation import driver as sim_driver
 
 #: versions of the libvirt/QEMU forks that carry CCA (late 2026)
 LIBVIRT_VERSION = (11, 0, 0)
@@ -71,6 +75,17 @@ class SimulatedConnection(fakelibvirt.Connection):
                            'threads': self.host_info.cpu_threads,
                            'topology': topology}
 
+    def compareCPU(self, xml, flags):
+        # Nova's fake compares as an x86 host; an aarch64 host accepts a
+        # CPU of its own architecture (libvirt's host-passthrough)
+        if self.arch != fields.Architecture.AARCH64:
+            return super().compareCPU(xml, flags)
+        arch = etree.fromstring(xml.encode() if isinstance(xml, str)
+                                else xml).findtext('arch')
+        if arch and arch != self.arch:
+            return fakelibvirt.VIR_CPU_COMPARE_INCOMPATIBLE
+        return fakelibvirt.VIR_CPU_COMPARE_IDENTICAL
+
     def getDomainCapabilities(self, emulatorbin, arch, machine_type,
                               virt_type, flags):
         self.domain_capability_calls += 1
@@ -99,11 +114,33 @@ class SimulatedConnection(fakelibvirt.Connection):
 
     def defineXML(self, xml):
         self._launch(xml)
-        return super().defineXML(xml)
+        return self._migratable(super().defineXML(xml))
 
     def createXML(self, xml, flags):
         self._launch(xml)
-        return super().createXML(xml, flags)
+        return self._migratable(super().createXML(xml, flags))
+
+    def _migratable(self, domain):
+        # Nova's fake domains fail every live migration; ours move
+        domain.migrateToURI3 = functools.partial(self._migrate, domain)
+        return domain
+
+    def _migrate(self, domain, dconnuri, params, flags):
+        """Live-migrate ``domain`` as libvirt would: the destination host
+        (found by the host name in the URI) starts the guest from the
+        destination XML Nova gives, and the source job completes."""
+        destination = urllib.parse.urlparse(dconnuri).hostname
+        try:
+            connection = sim_driver.lookup(destination).connection
+        except LookupError as e:
+            raise fakelibvirt.make_libvirtError(
+                fakelibvirt.libvirtError, 'cannot connect to %s: %s'
+                % (dconnuri, e),
+                error_code=fakelibvirt.VIR_ERR_OPERATION_FAILED,
+                error_domain=fakelibvirt.VIR_FROM_QEMU)
+        connection.createXML(params.get('destination_xml') or
+                             domain.XMLDesc(0), 0)
+        domain.complete_job()
 
     def last_guest_xml(self, instance_uuid):
         """The XML libvirt was given at the instance's last spawn, or None."""

@@ -49,11 +49,14 @@ class Report:
             status = step['outcome'].upper()
             if step['http_status'] and step['outcome'] == 'rejected':
                 status += ' (HTTP %d)' % step['http_status']
-            lines.append('  [%d] %-8s %-10s %-16s%s' % (
-                step['index'], what, step['server'], status,
-                ' on %s' % step['host'] if step['host'] else ''))
+            elif step.get('status') and step['status'] != status:
+                status += ', %s' % step['status']
+            lines.append('  [%d] %-12s %-10s %-24s%s' % (
+                step['index'], what, step['server'] or step['host'],
+                status, ' on %s' % step['host'] if step['host'] and
+                step['server'] else ''))
             if step['message']:
-                lines.append('        %s' % step['message'])
+                lines.append('        %s' % ' '.join(step['message'].split()))
             if step['allocations']:
                 for rp, resources in sorted(step['allocations'].items()):
                     lines.append('        allocation on %s: %s' % (

@@ -2,15 +2,11 @@
 services in-process, real Placement, and simulated aarch64 hosts."""
 
 import copy
-import logging
-import urllib.parse
 import uuid
-
-import fixtures
-from nova.tests.functional.libvirt import base as libvirt_base
 
 from nova_cca.simulation import compute as sim_compute
 from nova_cca.simulation import domcaps
+from nova_cca.simulation import harness
 
 REALM_EXTRA_SPECS = {'hw:mem_encryption': 'true',
                      'hw:mem_encryption_model': 'arm-cca'}
@@ -20,49 +16,14 @@ REALM_IMAGE_PROPERTIES = {'hw_architecture': 'aarch64',
                           'hw_machine_type': 'virt'}
 
 
-class PlacementRequestLog(fixtures.Fixture):
-    """What Placement was asked, read from Placement's own request log."""
-
-    def _setUp(self):
-        self.requests = []
-        log = logging.getLogger('placement.requestlog')
-        collector = _Collector(self.requests)
-        log.addHandler(collector)
-        self.addCleanup(log.removeHandler, collector)
-        previous = log.level
-        log.setLevel(logging.INFO)
-        self.addCleanup(log.setLevel, previous)
-
-    def allocation_candidate_queries(self):
-        """Parsed query of every GET /allocation_candidates, in order."""
-        queries = []
-        for method, uri in self.requests:
-            path, _, query = uri.partition('?')
-            if method == 'GET' and path.endswith('/allocation_candidates'):
-                queries.append(urllib.parse.parse_qs(query))
-        return queries
-
-
-class _Collector(logging.Handler):
-    def __init__(self, sink):
-        super().__init__(logging.INFO)
-        self.sink = sink
-
-    def emit(self, record):
-        args = record.args if isinstance(record.args, dict) else {}
-        if 'REQUEST_METHOD' in args:
-            self.sink.append((args['REQUEST_METHOD'], args['REQUEST_URI']))
-
-
-class RealmTestBase(libvirt_base.ServersTestBase):
-    microversion = 'latest'
+class RealmTestBase(harness.InProcessCloud):
     ADMIN_API = True
     #: [arm_cca] provider_layout of the hosts; None for the default
     layout = None
 
     def setUp(self):
         super().setUp()
-        self.placement_log = self.useFixture(PlacementRequestLog())
+        self.placement_log = self.useFixture(harness.PlacementRequestLog())
         self.hosts = {}
         if self.layout:
             self.flags(provider_layout=self.layout, group='arm_cca')
@@ -82,9 +43,6 @@ class RealmTestBase(libvirt_base.ServersTestBase):
             allocations.setdefault(self.realm_provider(hostname), {})[
                 'MEM_ENCRYPTION_CONTEXT'] = 1
         return allocations
-
-    def _setup_compute_service(self):
-        self.flags(compute_driver=sim_compute.DRIVER)
 
     # hosts
 
@@ -108,33 +66,18 @@ class RealmTestBase(libvirt_base.ServersTestBase):
         return host
 
     def _provider_uuid(self, name):
-        providers = self.placement.get(
-            '/resource_providers?name=%s' % name).body['resource_providers']
-        return providers[0]['uuid'] if providers else None
+        return self.placement_view.provider_uuid(name)
 
     def provider(self, name):
-        """{'uuid', 'inventories', 'traits', 'usages'} of a provider."""
-        rp_uuid = self._provider_uuid(name)
-        if rp_uuid is None:
-            return None
-        base = '/resource_providers/%s' % rp_uuid
-        get = lambda path: self.placement.get(  # noqa: E731
-            base + path, version='1.36').body
-        return {
-            'uuid': rp_uuid,
-            'inventories': get('/inventories')['inventories'],
-            'traits': set(get('/traits')['traits']),
-            'usages': get('/usages')['usages'],
-        }
+        """{'uuid', 'inventories', 'traits', 'usages'} of a provider;
+        ``traits`` is a set."""
+        provider = self.placement_view.provider(name)
+        if provider is not None:
+            provider['traits'] = set(provider['traits'])
+        return provider
 
     def allocations_by_provider_name(self, server_id):
-        allocs = self.placement.get(
-            '/allocations/%s' % server_id, version='1.28').body['allocations']
-        names = {}
-        for rp_uuid in allocs:
-            names[rp_uuid] = self.placement.get(
-                '/resource_providers/%s' % rp_uuid).body['name']
-        return {names[rp]: a['resources'] for rp, a in allocs.items()}
+        return self.placement_view.allocations(server_id)
 
     # flavors and images
 

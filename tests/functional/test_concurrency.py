@@ -14,6 +14,7 @@ import time
 import nova.conf
 
 from nova_cca.simulation import compute as sim_compute
+from nova_cca.simulation import harness
 from tests.functional import base
 
 SLOTS = {'cca-1': 8, 'cca-2': 7, 'cca-3': 5}   # 20 realm slots in all
@@ -47,17 +48,9 @@ class ConcurrentRealmBootsTest(base.RealmTestBase):
         server = self.api.post_server({'server': self._build_server(
             name='realm-%d' % index, flavor_id=self.flavor,
             image_uuid=self.image, networks='none')})
-        return self._wait_for_state_change(server, ('ACTIVE', 'ERROR'),
-                                           max_retries=600)
-
-    def _wait_for_state_change(self, server, statuses, max_retries):
-        for _ in range(max_retries):
-            server = self.api.get_server(server['id'])
-            if server['status'] in statuses and not server.get(
-                    'OS-EXT-STS:task_state'):
-                return server
-            time.sleep(0.1)
-        self.fail('server %s stuck in %s' % (server['id'], server['status']))
+        return harness.wait_for_server(self.api, server['id'],
+                                       ('ACTIVE', 'ERROR'), timeout=60,
+                                       interval=0.1)
 
     def _round(self):
         stop, peaks = threading.Event(), {}

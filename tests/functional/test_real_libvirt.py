@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-import unittest
+import traceback
 import uuid
 
 import libvirt
@@ -34,6 +34,7 @@ import pytest
 from lxml import etree
 
 from nova_cca import guest as realm_guest
+from nova_cca.simulation import harness
 from tests.functional import base
 
 LIBVIRT_SCHEMAS = '/usr/share/libvirt/schemas'
@@ -116,10 +117,8 @@ def _ids(scenarios):
 def driver_xml(scenario):
     """The domain XML of ``scenario``, checked to be what it claims."""
     if scenario.method not in _DriverXML.produced:
-        result = unittest.TestResult()
-        _DriverXML(scenario.method).run(result)
-        problems = result.errors + result.failures + result.skipped
-        assert not problems, '\n'.join(str(p[1]) for p in problems)
+        error = harness.run_case(_DriverXML(scenario.method))
+        assert error is None, ''.join(traceback.format_exception(error))
     xml = _DriverXML.produced[scenario.method]
     dom = etree.fromstring(xml.encode())
     assert dom.get('type') == 'kvm'

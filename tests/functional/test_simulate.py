@@ -11,7 +11,7 @@ import pytest
 
 SCENARIOS = pathlib.Path(__file__).parent / 'scenarios'
 STEP_KEYS = {'index', 'kind', 'server', 'do', 'outcome', 'http_status',
-             'message', 'host', 'allocations', 'domain_xml'}
+             'message', 'status', 'host', 'allocations', 'domain_xml'}
 
 
 def nova_cca(*args, timeout=300):

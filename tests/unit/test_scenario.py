@@ -1,9 +1,15 @@
 """Scenario files: every mistake named by its place, before anything runs."""
 
+import pathlib
+
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 import pytest
 import yaml
 
 from nova_cca.simulation import scenario
+from tests.unit import hostile_scenarios
 
 GOOD = """
 hosts:
@@ -75,9 +81,10 @@ def test_domcaps_path_is_relative_to_the_file(tmp_path):
     ('hosts: [{name: a, domcaps: nope.xml}]\nsteps: []',
      'hosts[0].domcaps: no such file'),
     ('hosts: [{name: a, vcpus: 64}]\nsteps: []',
-     'hosts[0].vcpus: a simulated host has at most 16'),
+     'hosts[0].vcpus: expected an integer from 1 to 16 (a simulated host '
+     'has at most 16), got 64'),
     ('hosts: [{name: a, vcpus: 0}]\nsteps: []',
-     'hosts[0].vcpus: expected an integer >= 1'),
+     'hosts[0].vcpus: expected an integer from 1 to 16'),
     ('hosts: [{name: a, config: {libvirt: {virt_type: qemu}}}]\nsteps: []',
      "hosts[0].config: unknown key 'libvirt'"),
     ('hosts: [{name: a, config: {arm_cca: {max_guests: -1}}}]\nsteps: []',
@@ -119,3 +126,186 @@ def test_unreadable_file(tmp_path):
     bad.write_text('hosts: [unclosed')
     with pytest.raises(scenario.ScenarioError, match='not valid YAML'):
         scenario.load(bad)
+
+
+def write(directory, files):
+    for name, content in files.items():
+        path = directory / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding='utf-8')
+    return directory / 's.yaml'
+
+
+@pytest.mark.parametrize('files, place, text', hostile_scenarios.HOSTILE)
+def test_hostile_input_is_refused_in_one_line(tmp_path, files, place, text):
+    with pytest.raises(scenario.ScenarioError) as error:
+        scenario.load(write(tmp_path, files))
+    message = str(error.value)
+    place = str(tmp_path / place) if place == 's.yaml' else place
+    assert message.startswith(place + ': '), message
+    assert text in message, message
+    assert error.value.place == place
+    assert '\n' not in message and len(message) <= scenario.MAX_MESSAGE
+
+
+def test_the_table_is_large_enough():
+    assert len(hostile_scenarios.HOSTILE) >= 60
+    ids = [p.id for p in hostile_scenarios.HOSTILE]
+    assert len(set(ids)) == len(ids)
+
+
+def test_a_long_error_is_cut_to_one_short_line():
+    error = scenario.ScenarioError('steps[0]', 'x\n' * 1000)
+    assert len(str(error)) == scenario.MAX_MESSAGE
+    assert '\n' not in str(error) and str(error).endswith('...')
+
+
+def test_host_steps_and_evacuate():
+    s = scenario.parse(yaml.safe_load(
+        'hosts: [{name: a}, {name: b}]\n' + hostile_scenarios.FI +
+        'steps:\n'
+        '  - boot: {name: s, flavor: f, image: i, host: a}\n'
+        '  - host-down: a\n'
+        '  - action: {server: s, do: evacuate, host: b}\n'
+        '  - host-up: a\n'
+        '  - action: {server: s, do: evacuate}\n'))
+    assert [(st_.kind, st_.do, st_.host) for st_ in s.steps] == [
+        ('boot', None, 'a'), ('host', 'host-down', 'a'),
+        ('action', 'evacuate', 'b'), ('host', 'host-up', 'a'),
+        ('action', 'evacuate', None)]
+
+
+def test_a_deleted_server_name_can_be_booted_again():
+    s = scenario.parse(yaml.safe_load(
+        hostile_scenarios.HOST + hostile_scenarios.FI + 'steps: [%s, '
+        '{action: {server: s, do: delete}}, %s]' % (
+            hostile_scenarios.BOOT, hostile_scenarios.BOOT)))
+    assert [st_.kind for st_ in s.steps] == ['boot', 'action', 'boot']
+
+
+def test_aliases_within_bounds_and_a_bom_are_fine(tmp_path):
+    path = tmp_path / 's.yaml'
+    path.write_bytes(
+        '\ufeffhosts: [{name: a}]\nflavors:\n'
+        '  - {name: f, extra_specs: &realm {"hw:mem_encryption": true}}\n'
+        '  - {name: g, extra_specs: *realm}\nsteps: []\n'.encode())
+    s = scenario.load(path)
+    assert s.flavors[1].extra_specs == {'hw:mem_encryption': 'true'}
+
+
+def test_hosts_named_like_providers_only_clash_with_their_host():
+    s = scenario.parse(yaml.safe_load(
+        'hosts: [{name: x_arm_cca}, {name: y}]\nsteps: []'))
+    assert [h.name for h in s.hosts] == ['x_arm_cca', 'y']
+
+
+def test_largest_values_placement_accepts():
+    (host,) = scenario.parse(yaml.safe_load(
+        'hosts: [{name: %s, vcpus: 16, memory_mb: 2147483647, '
+        'disk_gb: 2147483647, config: {arm_cca: {max_guests: 2147483647}}}]'
+        '\nsteps: []' % ('h' * 192))).hosts
+    assert (host.memory_mb, host.disk_gb, host.arm_cca) == (
+        2147483647, 2147483647, {'max_guests': 2147483647})
+
+
+def test_domcaps_are_served_as_libvirt_returns_them(tmp_path):
+    (tmp_path / 'c.xml').write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<domainCapabilities>'
+        '<arch>aarch64</arch></domainCapabilities>\n')
+    path = tmp_path / 's.yaml'
+    path.write_text('hosts: [{name: a, domcaps: c.xml}]\nsteps: []\n')
+    (host,) = scenario.load(path).hosts
+    assert host.domcaps_xml() == (
+        '<domainCapabilities><arch>aarch64</arch></domainCapabilities>')
+
+
+# generated documents: each either validates or is a ScenarioError
+
+KEYS = ('hosts', 'steps', 'flavors', 'images', 'name', 'arch', 'cca',
+        'measurement_algos', 'domcaps', 'vcpus', 'memory_mb', 'disk_gb',
+        'config', 'arm_cca', 'max_guests', 'provider_layout',
+        'default_measurement_algo', 'ram', 'disk', 'extra_specs',
+        'properties', 'boot', 'action', 'server', 'do', 'flavor', 'image',
+        'host', 'host-down', 'host-up', 'evacuate', 'delete')
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(),
+    st.integers(min_value=-2 ** 70, max_value=2 ** 70),
+    st.sampled_from(KEYS + ('a', 'b', 'f', 'i', 's', 'x86_64', 'aarch64',
+                            'sha256', 'c.xml', 'suspend', 'migrate',
+                            'resize', 'child')),
+    st.text(max_size=20))
+VALUES = st.recursive(
+    SCALARS, lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(KEYS), SCALARS), inner,
+                        max_size=4)),
+    max_leaves=30)
+
+
+def _parse_or_refuse(document, base_dir=pathlib.Path('.')):
+    try:
+        result = scenario.parse(document, base_dir=base_dir)
+    except scenario.ScenarioError as e:
+        assert '\n' not in str(e) and len(str(e)) <= scenario.MAX_MESSAGE
+        return None
+    assert isinstance(result, scenario.Scenario)
+    return result
+
+
+@settings(max_examples=300, deadline=None)
+@given(VALUES)
+def test_generated_values(document):
+    _parse_or_refuse(document)
+
+
+NAMES = st.sampled_from(('a', 'b', 'f', 'i', 's', 't'))
+HOSTS = st.lists(st.fixed_dictionaries({'name': NAMES}, optional={
+    'arch': st.sampled_from(('aarch64', 'x86_64', 'arm')),
+    'cca': st.one_of(st.booleans(), SCALARS),
+    'measurement_algos': st.lists(st.sampled_from(('sha256', 'sha512'))),
+    'vcpus': st.one_of(st.integers(-2, 20), SCALARS),
+    'memory_mb': st.one_of(st.integers(0, 2 ** 32), SCALARS),
+    'config': st.fixed_dictionaries({'arm_cca': st.fixed_dictionaries(
+        {}, optional={'max_guests': st.one_of(st.integers(-1, 2 ** 32),
+                                              SCALARS),
+                      'provider_layout': st.sampled_from(
+                          ('root', 'child', 'tree'))})})}), max_size=3)
+STEPS = st.lists(st.one_of(
+    st.fixed_dictionaries({'boot': st.fixed_dictionaries(
+        {'name': NAMES, 'flavor': NAMES, 'image': NAMES},
+        optional={'host': NAMES})}),
+    st.fixed_dictionaries({'action': st.fixed_dictionaries(
+        {'server': NAMES,
+         'do': st.sampled_from(tuple(scenario.ACTIONS) + ('pause',))},
+        optional={'flavor': NAMES, 'image': NAMES, 'host': NAMES})}),
+    st.fixed_dictionaries({'host-down': NAMES}),
+    st.fixed_dictionaries({'host-up': NAMES}),
+    VALUES), max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fixed_dictionaries(
+    {'hosts': HOSTS, 'steps': STEPS},
+    optional={'flavors': st.lists(st.fixed_dictionaries(
+        {'name': NAMES}, optional={'vcpus': st.integers(-1, 3),
+                                   'extra_specs': VALUES}), max_size=2),
+              'images': st.lists(st.fixed_dictionaries(
+                  {'name': NAMES}, optional={'properties': VALUES}),
+                  max_size=2)}))
+def test_generated_scenarios(document):
+    _parse_or_refuse(document)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.binary(max_size=200),
+                 VALUES.map(lambda v: yaml.safe_dump(v).encode()),
+                 st.text(max_size=200).map(str.encode)))
+def test_generated_files(data):
+    try:
+        document = scenario.loads(data)
+    except scenario.ScenarioError as e:
+        assert '\n' not in str(e) and len(str(e)) <= scenario.MAX_MESSAGE
+        return
+    _parse_or_refuse(document)
