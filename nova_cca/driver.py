@@ -211,22 +211,23 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
             raise realm_slot.RealmCannotRun(
                 instance_uuid=instance.uuid, host=host, reason=reason)
 
-        if not self._host.supports_arm_cca:
-            refuse('the host does not support Arm CCA (%s)'
-                   % self._host.realm_capability.reason)
-        context = context or nova_context.get_admin_context()
-        reportclient = self.virtapi.reportclient
-        try:
-            allocations = reportclient.get_allocs_for_consumer(
-                context, instance.uuid)['allocations']
-            tree = {rp['uuid'] for rp in reportclient.get_providers_in_tree(
-                context, self._host.get_node_uuid())}
-        except Exception as e:
-            refuse('its allocations could not be read from Placement (%s)'
-                   % e)
-        if not realm_slot.holds_slot(allocations, tree):
-            refuse('its allocation holds no realm slot (%s) on this host'
-                   % realm_tree.REALM_CONTEXT)
+        capability = self._host.realm_capability
+        allocations, tree = None, set()
+        if capability.supported:
+            context = context or nova_context.get_admin_context()
+            reportclient = self.virtapi.reportclient
+            try:
+                allocations = reportclient.get_allocs_for_consumer(
+                    context, instance.uuid)['allocations']
+                tree = {rp['uuid'] for rp in
+                        reportclient.get_providers_in_tree(
+                            context, self._host.get_node_uuid())}
+            except Exception as e:
+                refuse('its allocations could not be read from Placement '
+                       '(%s)' % e)
+        reason = realm_slot.refusal(capability, allocations, tree)
+        if reason:
+            refuse(reason)
 
     def suspend(self, context, instance):
         # The API refuses this first; a cold snapshot of a running guest

@@ -33,3 +33,20 @@ def holds_slot(allocations, provider_uuids):
         provider_tree.REALM_CONTEXT in data.get('resources', {})
         for rp_uuid, data in (allocations or {}).items()
         if rp_uuid in provider_uuids)
+
+
+def refusal(capability, allocations=None, provider_uuids=()):
+    """Why a realm must not start on this host, or None when it may.
+
+    :param capability: the host's
+        :class:`~nova_cca.detection.RealmCapability`
+    :param allocations: the realm's allocations (read only when the host
+        supports CCA)
+    :param provider_uuids: the providers of this host's compute node tree
+    """
+    if not capability.supported:
+        return 'the host does not support Arm CCA (%s)' % capability.reason
+    if not holds_slot(allocations, provider_uuids):
+        return ('its allocation holds no realm slot (%s) on this host'
+                % provider_tree.REALM_CONTEXT)
+    return None

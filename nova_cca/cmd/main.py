@@ -11,6 +11,10 @@ import sys
 import time
 import warnings
 
+#: exit status of ``nova-cca simulate`` when the integrity audit after the
+#: last step found a violation (1: the cloud failed, 2: bad scenario)
+EXIT_AUDIT_VIOLATION = 3
+
 
 def _parser():
     parser = argparse.ArgumentParser(
@@ -85,7 +89,7 @@ def simulate(args):
     progress('done')
     sys.stdout.write(report.to_json() + '\n' if args.json
                      else report.to_text())
-    return 0
+    return 0 if report.audit_clean else EXIT_AUDIT_VIOLATION
 
 
 if __name__ == '__main__':

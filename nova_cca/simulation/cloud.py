@@ -103,6 +103,7 @@ class SimulatedCloud(libvirt_base.ServersTestBase):
             'hosts': [self._host_report(h) for h in self.scenario.hosts],
             'providers': self._providers(),
             'steps': steps,
+            'audit': self._audit(),
             'elapsed_s': round(time.monotonic() - started, 2),
         }
 
@@ -280,6 +281,13 @@ class SimulatedCloud(libvirt_base.ServersTestBase):
                     base + '/usages').body['usages'].items())),
             })
         return out
+
+    def _audit(self):
+        # the realm integrity audit after the last step (nova_cca.audit)
+        from nova_cca import audit
+        from nova_cca.simulation import inspection
+        return audit.summary(inspection.audit(
+            self.admin_api, self.placement, self.glance, self._hosts))
 
     def _host_report(self, host):
         realm = self._hosts[host.name].driver._host.realm_capability
