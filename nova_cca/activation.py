@@ -15,6 +15,7 @@ Everything here is idempotent: a second call changes nothing.
 import functools
 import importlib
 import importlib.metadata
+import inspect
 import sys
 import threading
 import types
@@ -69,6 +70,8 @@ def activate():
         register_domain_caps_features()
         _register_compute_driver()
         _register_realm_lifecycle()
+        _register_rebuild_check()
+        _register_realm_allocation_after_failed_rebuild()
         _active = True
 
 
@@ -83,6 +86,8 @@ def _wrap(owner, name, make_wrapper):
         return
     wrapper = make_wrapper(original)
     setattr(wrapper, _MARK, True)
+    if isinstance(inspect.getattr_static(owner, name), staticmethod):
+        wrapper = staticmethod(wrapper)
     setattr(owner, name, wrapper)
 
 
@@ -289,3 +294,52 @@ def _register_realm_lifecycle():
             return refuse_realm
 
         _wrap(compute_api.API, method, make)
+
+
+def _register_rebuild_check():
+    # The compute API validates a rebuild's new image in
+    # _validate_numa_rebuild(instance, image, flavor) (a staticmethod,
+    # called only when the image changes, before anything is saved); a new
+    # image must keep the memory-encryption request too (400 otherwise).
+    from nova.compute import api as compute_api
+
+    from nova_cca import rebuild
+
+    def make(original):
+        @functools.wraps(original)
+        def validate_rebuild(instance, image, flavor):
+            rebuild.check_new_image(instance, flavor, image)
+            return original(instance, image, flavor)
+        return validate_rebuild
+
+    _wrap(compute_api.API, '_validate_numa_rebuild', make)
+
+
+def _register_realm_allocation_after_failed_rebuild():
+    # A failed same-host rebuild ends in ResourceTracker.
+    # delete_allocation_for_evacuated_instance(node_type='destination'),
+    # which removes the server's allocation from its own host; a realm
+    # keeps it (see nova_cca.rebuild.keeps_allocation_after_failure).
+    from nova.compute import resource_tracker
+    from oslo_log import log as logging
+
+    from nova_cca import rebuild
+
+    log = logging.getLogger(__name__)
+
+    def make(original):
+        @functools.wraps(original)
+        def delete_allocation_for_evacuated_instance(
+                self, context, instance, node, node_type='source'):
+            if rebuild.keeps_allocation_after_failure(
+                    instance, self.host, node, node_type):
+                log.warning('The rebuild of Arm CCA realm failed on its '
+                            'own host %s: it keeps its allocation there '
+                            '(its realm slot) and stays in ERROR.',
+                            self.host, instance=instance)
+                return None
+            return original(self, context, instance, node, node_type)
+        return delete_allocation_for_evacuated_instance
+
+    _wrap(resource_tracker.ResourceTracker,
+          'delete_allocation_for_evacuated_instance', make)

@@ -9,6 +9,7 @@ UEFI firmware, Nova's ``<node>_arm_cca`` child in the ``child`` layout)
 follows from the model's properties in Nova's own code.
 """
 
+from nova import context as nova_context
 from nova.virt.libvirt import driver as libvirt_driver
 from nova.virt.libvirt import vif as libvirt_vif
 from oslo_log import log as logging
@@ -18,6 +19,7 @@ from nova_cca import host as realm_host
 from nova_cca import lifecycle
 from nova_cca import model
 from nova_cca import provider_tree as realm_tree
+from nova_cca import slot as realm_slot
 
 LOG = logging.getLogger(__name__)
 
@@ -107,6 +109,49 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
             provider_tree, nodename)
 
     # lifecycle
+
+    def _get_guest_xml(self, context, instance, network_info, disk_info,
+                       image_meta, *args, **kwargs):
+        # Every start of a guest (spawn: boot, rebuild, evacuate, unshelve;
+        # hard reboot; rescue; finish of a resize, migration or its revert)
+        # writes its XML here first.
+        self._check_realm_can_run(context, instance, image_meta)
+        return super()._get_guest_xml(context, instance, network_info,
+                                      disk_info, image_meta, *args, **kwargs)
+
+    def _check_realm_can_run(self, context, instance, image_meta):
+        """Raise RealmCannotRun for a realm without CCA or slot here.
+
+        Nova builds a plain guest when the host has no memory encryption;
+        and the scheduler is the only one to count realm slots. A realm
+        request on a host without CCA, or whose allocation holds no
+        MEM_ENCRYPTION_CONTEXT on this host, fails instead.
+        """
+        if not lifecycle.is_realm(instance.flavor, image_meta):
+            return
+        host = self._host.get_hostname()
+
+        def refuse(reason):
+            raise realm_slot.RealmCannotRun(
+                instance_uuid=instance.uuid, host=host, reason=reason)
+
+        capability = self._host.realm_capability
+        allocations, tree = None, set()
+        if capability.supported:
+            context = context or nova_context.get_admin_context()
+            reportclient = self.virtapi.reportclient
+            try:
+                allocations = reportclient.get_allocs_for_consumer(
+                    context, instance.uuid)['allocations']
+                tree = {rp['uuid'] for rp in
+                        reportclient.get_providers_in_tree(
+                            context, self._host.get_node_uuid())}
+            except Exception as e:
+                refuse('its allocations could not be read from Placement '
+                       '(%s)' % e)
+        reason = realm_slot.refusal(capability, allocations, tree)
+        if reason:
+            refuse(reason)
 
     def suspend(self, context, instance):
         # The API refuses this first; a cold snapshot of a running guest

@@ -6,6 +6,10 @@ memory encryption without naming a model means an Arm CCA realm. Without a
 declared architecture Nova's default stays.
 """
 
+import dataclasses
+
+from nova.virt import hardware
+
 from nova_cca import model
 
 
@@ -34,3 +38,29 @@ def with_implied_model(flavor, image_meta):
     image_meta = image_meta.obj_clone()
     image_meta.properties.hw_mem_encryption_model = implied
     return image_meta
+
+
+@dataclasses.dataclass(frozen=True)
+class EncryptionRequest:
+    """What a flavor and an image ask of memory encryption, comparable.
+
+    Two requests are equal when a guest built for one is the guest the
+    other asks for. ``model`` is None without memory encryption. A later
+    per-realm choice (the measurement algorithm) becomes another field.
+    """
+
+    model: str = None
+
+    def __str__(self):
+        return self.model or 'no memory encryption'
+
+
+#: image properties that decide an image's part of the request
+REQUEST_PROPERTIES = ('hw_mem_encryption', 'hw_mem_encryption_model',
+                      'hw_architecture')
+
+
+def encryption_request(flavor, image_meta):
+    """The :class:`EncryptionRequest` of ``flavor`` + ``image_meta``."""
+    config = hardware.get_mem_encryption_constraint(flavor, image_meta)
+    return EncryptionRequest(config.model if config is not None else None)

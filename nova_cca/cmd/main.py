@@ -56,6 +56,7 @@ def main(argv=None):
 EXIT_OK = 0
 EXIT_CLOUD = 1      # the API refused a flavor, or the simulated cloud failed
 EXIT_SCENARIO = 2   # the scenario file is wrong (nothing was started)
+EXIT_AUDIT_VIOLATION = 3  # the integrity audit after the last step failed
 #: the longest error line
 MAX_MESSAGE = 300
 
@@ -107,7 +108,7 @@ def simulate(args):
     progress('done')
     sys.stdout.write(report.to_json() + '\n' if args.json
                      else report.to_text())
-    return EXIT_OK
+    return EXIT_OK if report.audit_clean else EXIT_AUDIT_VIOLATION
 
 
 if __name__ == '__main__':

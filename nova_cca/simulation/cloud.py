@@ -73,6 +73,7 @@ class SimulatedCloud(harness.InProcessCloud):
             'hosts': [self._host_report(h) for h in self.scenario.hosts],
             'providers': self._providers(),
             'steps': steps,
+            'audit': self._audit(),
             'elapsed_s': round(time.monotonic() - started, 2),
         }
 
@@ -292,6 +293,13 @@ class SimulatedCloud(harness.InProcessCloud):
                  'traits': p['traits'],
                  'usages': dict(sorted(p['usages'].items()))}
                 for p in self.placement_view.providers()]
+
+    def _audit(self):
+        # the realm integrity audit after the last step (nova_cca.audit)
+        from nova_cca import audit
+        from nova_cca.simulation import inspection
+        return audit.summary(inspection.audit(
+            self.admin_api, self.placement, self.glance, self._hosts))
 
     def _host_report(self, host):
         realm = self._capabilities[host.name]

@@ -17,6 +17,7 @@ from nova.tests.fixtures import libvirt_data as fake_data
 from nova.virt.libvirt import config as vconfig
 from oslo_utils import versionutils
 
+from nova_cca import model
 from nova_cca.simulation import driver as sim_driver
 
 #: versions of the libvirt/QEMU forks that carry CCA (late 2026)
@@ -65,10 +66,13 @@ class SimulatedConnection(fakelibvirt.Connection):
         topology = self.host_info.numa_topology
         if isinstance(topology, vconfig.LibvirtConfigCapsNUMATopology):
             topology = topology.to_xml()
+        guests = dict(fake_data.CAPABILITIES_GUEST)
+        if self.arch == fields.Architecture.AARCH64 and self.domcaps:
+            guests['aarch64'] = aarch64_guest_for(self._domcaps_text())
         document = ''.join(
             ['<capabilities>\n',
              fake_data.CAPABILITIES_HOST_TEMPLATES[self.arch]] +
-            list(fake_data.CAPABILITIES_GUEST.values()) +
+            list(guests.values()) +
             ['</capabilities>'])
         return document % {'sockets': self.host_info.cpu_sockets,
                            'cores': self.host_info.cpu_cores,
@@ -91,11 +95,12 @@ class SimulatedConnection(fakelibvirt.Connection):
         self.domain_capability_calls += 1
         if self.arch == fields.Architecture.AARCH64 and arch == self.arch \
                 and self.domcaps is not None:
-            if callable(self.domcaps):
-                return self.domcaps()
-            return self.domcaps
+            return self._domcaps_text()
         return super().getDomainCapabilities(
             emulatorbin, arch, machine_type, virt_type, flags)
+
+    def _domcaps_text(self):
+        return self.domcaps() if callable(self.domcaps) else self.domcaps
 
     def _record(self, xml):
         try:
@@ -146,3 +151,45 @@ class SimulatedConnection(fakelibvirt.Connection):
         """The XML libvirt was given at the instance's last spawn, or None."""
         history = self.guest_xml.get(instance_uuid)
         return history[-1] if history else None
+
+
+def _virt_version(machine):
+    """(9, 2) for 'virt-9.2'; None for anything else."""
+    prefix = model.REALM_MACHINE_TYPE + '-'
+    if not machine.startswith(prefix):
+        return None
+    try:
+        return tuple(int(p) for p in machine[len(prefix):].split('.'))
+    except ValueError:
+        return None
+
+
+def aarch64_guest_for(domcaps_xml):
+    """The aarch64 ``<guest>`` of getCapabilities() matching domcaps.
+
+    Nova checks an image's ``hw_machine_type`` against the machines the
+    host's capabilities list. A real host lists the ``virt`` machine whose
+    domain capabilities it reports (``<machine>virt-X.Y</machine>``), the
+    ``virt`` alias of it and the older versioned ``virt`` machines; so does
+    the simulated one. Other machines are those of Nova's fake.
+    """
+    current = etree.fromstring(domcaps_xml.encode()).findtext('machine')
+    guest = etree.fromstring(fake_data.CAPABILITIES_GUEST['aarch64'])
+    arch = guest.find('arch')
+    newest = _virt_version(current or '')
+    for machine in arch.findall('machine'):
+        version = _virt_version(machine.text)
+        if machine.text == model.REALM_MACHINE_TYPE or (
+                version is not None and newest is not None and
+                version >= newest):
+            arch.remove(machine)
+    if newest is not None:
+        position = arch.index(arch.find('machine'))
+        for name, canonical in ((model.REALM_MACHINE_TYPE, current),
+                                (current, None)):
+            element = etree.Element('machine', maxCpus='512')
+            if canonical:
+                element.set('canonical', canonical)
+            element.text = name
+            arch.insert(position, element)
+    return etree.tostring(guest).decode()

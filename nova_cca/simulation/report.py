@@ -3,7 +3,7 @@
 import json
 
 #: top-level keys of the JSON document (a contract: keep them)
-KEYS = ('hosts', 'providers', 'steps')
+KEYS = ('hosts', 'providers', 'steps', 'audit')
 
 
 def finish(raw, scenario):
@@ -18,6 +18,24 @@ class Report:
         self.document = document
         self.source = source
         self.elapsed_s = elapsed_s
+
+    @property
+    def audit_clean(self):
+        """Whether the integrity audit after the last step found nothing."""
+        return self.document['audit']['clean']
+
+    def _audit_lines(self):
+        audit = self.document['audit']
+        lines = ['', 'Integrity audit (after the last step)']
+        if audit['clean']:
+            return lines + ['  clean: every realm runs on a CCA host with '
+                            'launchSecurity and one slot; no other server '
+                            'has either']
+        for v in audit['violations']:
+            lines.append('  VIOLATION %s on %s: %s' % (
+                v['server'] or '(host)', v['host'] or '(no host)',
+                v['problem']))
+        return lines
 
     def to_json(self):
         return json.dumps(self.document, indent=2, sort_keys=False)
@@ -72,6 +90,7 @@ class Report:
                                        last['index']), '']
             lines += ['    ' + line for line in
                       last['domain_xml'].strip().splitlines()]
+        lines += self._audit_lines()
         if self.elapsed_s is not None:
             lines += ['', 'Finished in %.1f s.' % self.elapsed_s]
         return '\n'.join(lines) + '\n'

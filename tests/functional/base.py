@@ -117,3 +117,48 @@ class RealmTestBase(harness.InProcessCloud):
     def guest_xml(self, server):
         host = self.hosts[server['OS-EXT-SRV-ATTR:host']]
         return host.guest_xml(server['id'])
+
+    # integrity
+
+    def drop_slot(self, server):
+        """Take the realm slot out of the server's allocation in Placement.
+
+        What Nova's generic error paths did before nova-cca kept it.
+        """
+        path = '/allocations/%s' % server['id']
+        current = self.placement.get(path, version='1.28').body
+        allocations = {
+            rp: {'resources': {rc: n for rc, n in a['resources'].items()
+                               if rc != 'MEM_ENCRYPTION_CONTEXT'}}
+            for rp, a in current['allocations'].items()}
+        allocations = {rp: a for rp, a in allocations.items()
+                       if a['resources']}
+        self.placement.put(path, {
+            'allocations': allocations,
+            'consumer_generation': current['consumer_generation'],
+            'project_id': current['project_id'],
+            'user_id': current['user_id']}, version='1.28')
+
+    def force_down(self, hostname):
+        """Stop the host's compute and mark its service forced down."""
+        self.hosts[hostname].stop()
+        (service,) = self.admin_api.get_services(host=hostname,
+                                                 binary='nova-compute')
+        self.admin_api.put_service(service['id'], {'forced_down': True})
+
+    def force_up(self, hostname):
+        """Start the host's compute again and clear forced down."""
+        self.restart_host(hostname)
+        (service,) = self.admin_api.get_services(host=hostname,
+                                                 binary='nova-compute')
+        self.admin_api.put_service(service['id'], {'forced_down': False})
+
+    def audit(self):
+        """nova_cca.audit over this cloud: its violations."""
+        from nova_cca.simulation import inspection
+        return inspection.audit(self.admin_api, self.placement, self.glance,
+                                self.hosts)
+
+    def assert_clean_audit(self):
+        violations = self.audit()
+        self.assertEqual([], [str(v) for v in violations])

@@ -69,6 +69,7 @@ class RealmHostsTest(base.RealmTestBase):
         self.assertEqual(
             4, self.provider(self.realm_provider('cca-1'))['usages'][
                 'MEM_ENCRYPTION_CONTEXT'])
+        self.assert_clean_audit()
 
     def test_no_cca_host_means_no_valid_host(self):
         self.start_host('arm-1', domcaps.packaged(domcaps.NO_CCA))
@@ -137,6 +138,7 @@ class RealmHostsTest(base.RealmTestBase):
             third['id']))
         usages = self.provider(self.realm_provider('cca-1'))['usages']
         self.assertEqual(2, usages['MEM_ENCRYPTION_CONTEXT'])
+        self.assert_clean_audit()
 
     def test_max_guests_zero_keeps_realms_away(self):
         self.flags(max_guests=0, group='arm_cca')
@@ -200,6 +202,7 @@ class RealmGuestXMLTest(base.RealmTestBase):
                                  hw_mem_encryption_model='arm-cca')
         server = self.boot(self.create_flavor(), image)
         self.assert_realm_xml(self._xml(server))
+        self.assert_clean_audit()
 
     def test_plain_server_on_cca_host_is_no_realm(self):
         self.start_host('cca-1')
@@ -210,6 +213,7 @@ class RealmGuestXMLTest(base.RealmTestBase):
         self.assertEqual(
             self.expected_allocations('cca-1', realm=False),
             self.allocations_by_provider_name(server['id']))
+        self.assert_clean_audit()
 
 
 class RealmLifecycleTest(base.RealmTestBase):
@@ -263,6 +267,7 @@ class RealmLifecycleTest(base.RealmTestBase):
     def test_plain_server_still_suspends(self):
         server = self.boot(self.create_flavor(), self.plain_aarch64_image())
         self._suspend_server(server)
+        self.assert_clean_audit()
 
     def test_stop_start_and_reboot(self):
         server = self.boot(self.flavor, self.realm_image_id)
@@ -271,6 +276,7 @@ class RealmLifecycleTest(base.RealmTestBase):
         self.assert_realm_on_cca_host(server)
         self._reboot_server(server, hard=True)
         self.assert_realm_on_cca_host(server)
+        self.assert_clean_audit()
 
     def test_cold_migration_between_cca_hosts(self):
         server = self.boot(self.flavor, self.realm_image_id)
@@ -281,6 +287,7 @@ class RealmLifecycleTest(base.RealmTestBase):
         self.assertNotEqual(source, server['OS-EXT-SRV-ATTR:host'])
         self.assertEqual(0, self.provider(self.realm_provider(source))[
             'usages']['MEM_ENCRYPTION_CONTEXT'])
+        self.assert_clean_audit()
 
     def test_resize_to_a_bigger_realm(self):
         server = self.boot(self.flavor, self.realm_image_id)
@@ -292,11 +299,13 @@ class RealmLifecycleTest(base.RealmTestBase):
         self.assertEqual(
             self.expected_allocations(host, vcpu=2, memory_mb=1024),
             self.allocations_by_provider_name(server['id']))
+        self.assert_clean_audit()
 
     def test_rebuild(self):
         server = self.boot(self.flavor, self.realm_image_id)
         server = self._rebuild_server(server, self.realm_image())
         self.assert_realm_on_cca_host(server)
+        self.assert_clean_audit()
 
     def test_rebuild_into_a_non_realm_image_is_refused(self):
         server = self.boot(self.flavor, self.realm_image_id)
@@ -315,6 +324,7 @@ class RealmLifecycleTest(base.RealmTestBase):
             server['id']))
         server = self._unshelve_server(server)
         self.assert_realm_on_cca_host(server)
+        self.assert_clean_audit()
 
     def test_evacuate(self):
         server = self.boot(self.flavor, self.realm_image_id)
@@ -335,6 +345,7 @@ class RealmLifecycleTest(base.RealmTestBase):
         self.assertEqual(target, server['OS-EXT-SRV-ATTR:host'])
         self.assertEqual(0, self.provider(self.realm_provider(source))[
             'usages']['MEM_ENCRYPTION_CONTEXT'])
+        self.assert_clean_audit()
 
 
 class RealmHostRestartTest(base.RealmTestBase):

@@ -49,12 +49,14 @@ def test_default_report_tells_the_whole_story(default_text):
     assert 'REJECTED (HTTP 409)' in out and 'Arm CCA realm' in out
     assert 'MEM_ENCRYPTION_CONTEXT   total 2147483647' in out
     assert 'CUSTOM_HW_CPU_AARCH64_CCA' in out
+    assert 'Integrity audit (after the last step)\n  clean: ' in out
     # progress while it works
     assert '] step 0: boot realm-1' in default_text.stderr
 
 
 def test_default_json_contract(default_json):
-    assert set(default_json) == {'hosts', 'providers', 'steps'}
+    assert set(default_json) == {'hosts', 'providers', 'steps', 'audit'}
+    assert default_json['audit'] == {'clean': True, 'violations': []}
     hosts = {h['name']: h for h in default_json['hosts']}
     assert hosts['cca-1']['cca'] == {
         'supported': True, 'measurement_algos': ['sha256', 'sha512']}
@@ -138,6 +140,7 @@ def test_full_scenario(full_json):
         2147483647
     hosts = {h['name']: h for h in full_json['hosts']}
     assert hosts['x86-1']['cca']['supported'] is False
+    assert full_json['audit'] == {'clean': True, 'violations': []}
 
 
 def test_flavor_refused_by_the_api_ends_the_run():

@@ -9,6 +9,7 @@ import sys
 import pytest
 from nova.api.validation.extra_specs import validators
 from nova.compute import api as compute_api
+from nova.compute import resource_tracker
 from nova import exception
 from nova.notifications.objects import image as image_notification
 from nova.objects import fields
@@ -36,6 +37,9 @@ def _state():
         'constraint': hardware.get_mem_encryption_constraint,
         'suspend': compute_api.API.suspend,
         'live_migrate': compute_api.API.live_migrate,
+        'rebuild_check': vars(compute_api.API)['_validate_numa_rebuild'],
+        'failed_rebuild': vars(resource_tracker.ResourceTracker)[
+            'delete_allocation_for_evacuated_instance'],
         'host_hook': vars(libvirt_host.Host)['supports_arm_cca'],
         'driver_module': sys.modules[activation.DRIVER_MODULE],
         'coerce': fields.MemEncryptionModelField.AUTO_TYPE.coerce,
@@ -182,6 +186,18 @@ def test_realm_operations_are_guarded():
     for method in ('suspend', 'live_migrate'):
         assert getattr(getattr(compute_api.API, method),
                        activation._MARK, False)
+
+
+def test_rebuild_image_check_stays_a_staticmethod():
+    wrapped = vars(compute_api.API)['_validate_numa_rebuild']
+    assert isinstance(wrapped, staticmethod)
+    assert getattr(compute_api.API._validate_numa_rebuild, activation._MARK)
+
+
+def test_failed_rebuild_allocation_is_guarded():
+    assert getattr(resource_tracker.ResourceTracker.
+                   delete_allocation_for_evacuated_instance,
+                   activation._MARK, False)
 
 
 def test_second_call_changes_nothing(rerun):
