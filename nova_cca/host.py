@@ -14,6 +14,7 @@ from oslo_log import log as logging
 import nova.conf
 from nova_cca import conf as _conf  # noqa: F401  registers [arm_cca]
 from nova_cca import detection
+from nova_cca import measurement
 from nova_cca import model
 from nova_cca import provider_tree
 
@@ -136,9 +137,17 @@ class RealmHost(host.Host):
         return self.max_realms
 
     def _get_mem_encryption_traits_arm_cca(self):
-        return [model.REALM_TRAIT] + [
-            model.measurement_trait(algo)
-            for algo in self.realm_capability.measurement_algos]
+        return [model.REALM_TRAIT] + self.measurement_traits
+
+    @property
+    def measurement_traits(self):
+        """Traits for the algorithms libvirt advertises and the realm
+        settings the deployer enables ([arm_cca] personalization_value,
+        measurement_log)."""
+        options = self.conf.arm_cca
+        return measurement.host_traits(
+            self.realm_capability.measurement_algos,
+            options.personalization_value, options.measurement_log)
 
     @property
     def realm_layout(self):
