@@ -43,7 +43,9 @@ class MeasurementTestBase(base.RealmTestBase):
     def required(self, query=None):
         if query is None:
             query = self.placement_log.allocation_candidate_queries()[-1]
-        return {t for r in query.get('required', []) for t in r.split(',')}
+        # the realm traits (Nova adds COMPUTE_* traits of its own)
+        return {t for r in query.get('required', []) for t in r.split(',')
+                if t.startswith(CCA_TRAIT)}
 
     def launch_security(self, server):
         from lxml import etree
@@ -240,7 +242,8 @@ class RefusalTest(MeasurementTestBase):
                   self.create_flavor(specs))
         image = (self.realm_image(**properties) if realm else
                  self.plain_aarch64_image() if not properties else
-                 self.create_image(hw_architecture='aarch64', **properties))
+                 self.create_image(**dict({'hw_architecture': 'aarch64'},
+                                          **properties)))
         return lambda: self.api.post_server({'server': self._build_server(
             flavor_id=flavor, image_uuid=image, networks='none')})
 
@@ -267,8 +270,9 @@ class RefusalTest(MeasurementTestBase):
              [LOG_SPEC]),
             ('algorithm with amd-sev', {'hw:mem_encryption': 'true',
                                         'hw:mem_encryption_model': 'amd-sev',
-                                        ALGO_SPEC: 'sha256'}, {}, False,
-             [ALGO_SPEC, 'amd-sev']),
+                                        ALGO_SPEC: 'sha256'},
+             {'hw_architecture': 'x86_64', 'hw_machine_type': 'q35',
+              'hw_firmware_type': 'uefi'}, False, [ALGO_SPEC, 'amd-sev']),
         ]
         failures = []
         for what, specs, properties, realm, fragments in table:
