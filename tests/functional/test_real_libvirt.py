@@ -413,6 +413,18 @@ def test_complete_realm_xml_is_valid_with_our_grammar(scenario, schemas):
     assert not extended.validate(dom)
 
 
+def test_measured_realm_xml_carries_every_setting(schemas):
+    _, extended = schemas
+    (scenario,) = [s for s in REALMS if s.name == 'measured-realm']
+    dom = etree.fromstring(driver_xml(scenario).encode())
+    launch = dom.find('launchSecurity')
+    assert launch.get('measurement-log') == 'yes'
+    assert len(launch.findtext('personalization-value')) == 88
+    assert extended.validate(dom), _errors(extended)
+    launch.find('personalization-value').text = 'A' * 87 + '='
+    assert not extended.validate(dom)
+
+
 def test_control_xml_is_valid_with_and_without_our_grammar(schemas):
     libvirt_only, extended = schemas
     dom = etree.fromstring(driver_xml(SCENARIOS[-1]).encode())
