@@ -93,8 +93,8 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
                     'personalization_value is off'))
             launch_security.personalization_value = (
                 personalization.derive_base64(instance.uuid))
-            self._show_personalization_value(
-                instance, launch_security.personalization_value)
+        self._show_personalization_value(
+            instance, launch_security.personalization_value)
         if request.measurement_log:
             if not options.measurement_log:
                 raise realm_guest.RealmSettingUnavailable(reason=(
@@ -105,11 +105,19 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
 
     @staticmethod
     def _show_personalization_value(instance, value):
-        """Let the owner read the realm's RPV in its server metadata."""
-        if instance.metadata.get(measurement.RPV_METADATA_KEY) == value:
+        """Let the owner read the realm's RPV in its server metadata.
+
+        ``value`` None removes a key a realm without an RPV still shows,
+        so the metadata never claims a value the realm does not have.
+        """
+        key = measurement.RPV_METADATA_KEY
+        if instance.metadata.get(key) == value:
             return
         metadata = dict(instance.metadata)
-        metadata[measurement.RPV_METADATA_KEY] = value
+        if value is None:
+            del metadata[key]
+        else:
+            metadata[key] = value
         instance.metadata = metadata
         instance.save()
 

@@ -179,10 +179,11 @@ def check_request(flavor, image_meta, mem_enc_config):
             if _image_value(image_meta, setting) is not None:
                 keys.append(image_key(setting))
         raise exception.FlavorImageConflict(
-            '%s only apply to an Arm CCA realm (hw:mem_encryption=true and '
+            '%s %s for Arm CCA realms only (hw:mem_encryption=true and '
             'hw:mem_encryption_model=%s, or the same image properties), '
             'but %s and %s ask for %s.' % (
-                ', '.join(keys), model.ARM_CCA,
+                ', '.join(keys), 'is' if len(keys) == 1 else 'are',
+                model.ARM_CCA,
                 *_label(flavor, image_meta),
                 mem_enc_config.model if mem_enc_config else
                 'no memory encryption'))
