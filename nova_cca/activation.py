@@ -64,14 +64,17 @@ def activate():
         _register_options()
         _register_model()
         _register_flavor_validator()
+        _register_image_properties()
         _register_config_factory()
         _register_implied_model()
+        _register_realm_traits()
         _register_host_hooks()
         register_domain_caps_features()
         _register_compute_driver()
         _register_realm_lifecycle()
         _register_rebuild_check()
         _register_realm_allocation_after_failed_rebuild()
+        _register_realm_resize()
         _active = True
 
 
@@ -170,24 +173,111 @@ def _register_config_factory():
     base.create = classmethod(create)
 
 
+def _register_image_properties():
+    # ImageMetaProps keeps only the properties it has fields for; the
+    # measurement settings (nova_cca.measurement) become fields, read as
+    # plain strings and checked by nova_cca.measurement naming the key.
+    from nova.objects import fields
+    from nova.objects import image_meta
+    from oslo_versionedobjects import base as ovo_base
+
+    from nova_cca import measurement
+
+    props = image_meta.ImageMetaProps
+    names = [measurement.image_key(s) for s in measurement.SETTINGS]
+    if all(name in props.fields for name in names):
+        return
+    for name in names:
+        props.fields[name] = fields.StringField()
+    # the accessors VersionedObjectRegistry makes for every field
+    ovo_base._make_class_properties(props)
+
+
 def _register_implied_model():
     # Nova defaults a request without a model to amd-sev; on an aarch64
-    # image it means arm-cca (see nova_cca.request). Every caller looks the
-    # function up on the module at call time.
+    # image it means arm-cca (see nova_cca.request). The measurement
+    # settings are checked at the same point (nova_cca.measurement). Every
+    # caller looks the function up on the module at call time.
     from nova.virt import hardware
 
+    from nova_cca import measurement
     from nova_cca import request
 
     def make(original):
         @functools.wraps(original)
         def get_mem_encryption_constraint(flavor, image_meta,
                                           machine_type=None):
-            return original(flavor,
-                            request.with_implied_model(flavor, image_meta),
-                            machine_type)
+            config = original(flavor,
+                              request.with_implied_model(flavor, image_meta),
+                              machine_type)
+            measurement.check_request(flavor, image_meta, config)
+            return config
         return get_mem_encryption_constraint
 
     _wrap(hardware, 'get_mem_encryption_constraint', make)
+
+
+def _register_realm_traits():
+    # Nova's scheduler asks for the model's one required_trait; a realm
+    # also needs the traits of its measurement settings.
+    from nova.scheduler import utils as scheduler_utils
+
+    from nova_cca import measurement
+
+    def make(original):
+        @functools.wraps(original)
+        def translate(self, flavor, image):
+            original(self, flavor, image)
+            for trait in measurement.required_traits(flavor, image):
+                self._add_trait(trait, 'required')
+        return translate
+
+    _wrap(scheduler_utils.ResourceRequest,
+          '_translate_mem_encryption_request', make)
+
+
+def _register_realm_resize():
+    # A resize must not change how a realm is measured (the flavor may
+    # carry hw:cca_* keys); the image stays, so compare the two flavors.
+    from nova.compute import api as compute_api
+    from nova.compute import flavors
+    from nova import exception
+
+    from nova_cca import measurement
+
+    def make(original):
+        @functools.wraps(original)
+        def resize(self, context, instance, flavor_id=None, *args,
+                   **kwargs):
+            if flavor_id:
+                try:
+                    new = flavors.get_flavor_by_flavor_id(
+                        context, flavor_id, read_deleted='no')
+                except exception.FlavorNotFound:
+                    new = None  # Nova answers it
+                if new is not None:
+                    measurement.refuse_change(
+                        measurement.realm_request(instance.flavor,
+                                                  instance.image_meta),
+                        _realm_request_or_none(new, instance.image_meta),
+                        'Resize to flavor %s' % new.name)
+            return original(self, context, instance, flavor_id, *args,
+                            **kwargs)
+        return resize
+
+    _wrap(compute_api.API, 'resize', make)
+
+
+def _realm_request_or_none(flavor, image_meta):
+    # Nova refuses an invalid flavor/image pair itself, in its own words
+    from nova import exception
+
+    from nova_cca import measurement
+
+    try:
+        return measurement.realm_request(flavor, image_meta)
+    except exception.NovaException:
+        return None
 
 
 def _register_host_hooks():

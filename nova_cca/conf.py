@@ -23,10 +23,13 @@ arm_cca_opts = [
 Maximum number of realms this compute host runs at once.
 
 Reported to Placement as the total of the MEM_ENCRYPTION_CONTEXT inventory
-of the host's Arm CCA provider. RMM 1.0 has no per-host realm limit, so
-when unset the inventory is unlimited (nova.db.constants.MAX_INT). 0 keeps
-realms off this host even when it supports Arm CCA. At most 2147483647,
-the largest inventory total Placement accepts.
+of the host's Arm CCA provider. When unset the inventory is unlimited
+(nova.db.constants.MAX_INT), but the hardware is not: RMM 1.0 gives each
+realm its own VMID, so at most 256 realms run on hardware with 8-bit VMIDs
+and 65,536 with 16-bit VMIDs (host VMs share the same VMIDs). Set it on
+8-bit-VMID hardware, and wherever memory or firmware limits realms below
+that. 0 keeps realms off this host even when it supports Arm CCA. At most
+2147483647, the largest inventory total Placement accepts.
 """),
     cfg.StrOpt(
         'default_measurement_algo',
@@ -38,7 +41,32 @@ Measurement algorithm written into the realm's launchSecurity.
 
 Used only when the host's libvirt advertises this algorithm in its domain
 capabilities; otherwise the element is omitted and the platform default
-applies (sha512 in QEMU's realm support).
+applies (sha512 in QEMU's realm support). A user's choice
+(hw:cca_measurement_algo, hw_cca_measurement_algo) takes precedence; such a
+realm is placed only on hosts that advertise the chosen algorithm.
+"""),
+    cfg.BoolOpt(
+        'personalization_value',
+        default=False,
+        help="""
+Whether realms on this host may carry a personalization value (RPV).
+
+libvirt does not advertise whether its QEMU can set a realm's
+personalization value (QEMUs for the newer KVM interface cannot). Set this
+to true only when it can: the host then reports the trait
+CUSTOM_HW_CPU_AARCH64_CCA_PERSONALIZATION, and only such hosts receive
+realms whose flavor or image asks for one (hw:cca_personalization).
+"""),
+    cfg.BoolOpt(
+        'measurement_log',
+        default=False,
+        help="""
+Whether realms on this host may keep a measurement log.
+
+libvirt does not advertise whether its QEMU keeps a realm's measurement
+log. Set this to true only when it does: the host then reports the trait
+CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_LOG, and only such hosts receive
+realms whose flavor or image asks for one (hw:cca_measurement_log).
 """),
     cfg.StrOpt(
         'provider_layout',

@@ -17,7 +17,9 @@ from oslo_log import log as logging
 from nova_cca import guest as realm_guest
 from nova_cca import host as realm_host
 from nova_cca import lifecycle
+from nova_cca import measurement
 from nova_cca import model
+from nova_cca import personalization
 from nova_cca import provider_tree as realm_tree
 from nova_cca import slot as realm_slot
 
@@ -68,15 +70,58 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
         # request (<os firmware='efi'><loader stateless='yes'/>) already
         # gives a realm firmware without NVRAM; libvirt's autoselection maps
         # it read-only and refuses extra loader attributes before 9.2.
-        guest.launch_security = self._realm_launch_security()
+        guest.launch_security = self._realm_launch_security(instance)
 
-    def _realm_launch_security(self):
+    def _realm_launch_security(self, instance):
+        """The realm's launchSecurity, as its flavor and image ask.
+
+        A setting this host cannot honour (the scheduler should not have
+        sent the realm here) fails the start rather than being dropped.
+        """
+        options = self._host.conf.arm_cca
+        request = measurement.realm_request(instance.flavor,
+                                            instance.image_meta)
+        request = request or measurement.RealmRequest()
         launch_security = realm_guest.LibvirtConfigGuestRealmLaunchSecurity()
         launch_security.measurement_algo = (
             realm_guest.choose_measurement_algo(
-                self._host.conf.arm_cca.default_measurement_algo,
-                self._host.realm_capability.measurement_algos))
+                options.default_measurement_algo,
+                self._host.realm_capability.measurement_algos,
+                request.measurement_algo))
+        if request.personalization:
+            if not options.personalization_value:
+                raise realm_guest.RealmSettingUnavailable(reason=(
+                    'a personalization value is asked for, and [arm_cca] '
+                    'personalization_value is off'))
+            launch_security.personalization_value = (
+                personalization.derive_base64(instance.uuid))
+        self._show_personalization_value(
+            instance, launch_security.personalization_value)
+        if request.measurement_log:
+            if not options.measurement_log:
+                raise realm_guest.RealmSettingUnavailable(reason=(
+                    'a measurement log is asked for, and [arm_cca] '
+                    'measurement_log is off'))
+            launch_security.measurement_log = True
         return launch_security
+
+    @staticmethod
+    def _show_personalization_value(instance, value):
+        """Let the owner read the realm's RPV in its server metadata.
+
+        ``value`` None removes a key a realm without an RPV still shows,
+        so the metadata never claims a value the realm does not have.
+        """
+        key = measurement.RPV_METADATA_KEY
+        if instance.metadata.get(key) == value:
+            return
+        metadata = dict(instance.metadata)
+        if value is None:
+            del metadata[key]
+        else:
+            metadata[key] = value
+        instance.metadata = metadata
+        instance.save()
 
     # Placement
 

@@ -5,6 +5,7 @@ RFC series and its forks define it (see docs/operator-guide.md). An
 optional child is written only when the host advertises it.
 """
 
+from nova import exception
 from nova.virt.libvirt import config as vconfig
 from lxml import etree
 
@@ -20,20 +21,20 @@ class LibvirtConfigGuestRealmLaunchSecurity(vconfig.LibvirtConfigObject):
         self.measurement_algo = None
         #: base64 of 64 bytes; None for none
         self.personalization_value = None
-        #: True/False to ask for a measurement log; None to leave it out
+        #: True/False: measurement-log='yes'/'no'; None to leave it out
         self.measurement_log = None
 
     def format_dom(self):
         root = super().format_dom()
         root.set('type', self.SECTYPE)
+        if self.measurement_log is not None:
+            root.set('measurement-log',
+                     'yes' if self.measurement_log else 'no')
         if self.measurement_algo is not None:
             self._text_child(root, 'measurement-algo', self.measurement_algo)
         if self.personalization_value is not None:
             self._text_child(root, 'personalization-value',
                              self.personalization_value)
-        if self.measurement_log is not None:
-            log = etree.SubElement(root, 'measurement-log')
-            log.set('state', 'on' if self.measurement_log else 'off')
         return root
 
     @staticmethod
@@ -48,19 +49,29 @@ class LibvirtConfigGuestRealmLaunchSecurity(vconfig.LibvirtConfigObject):
                              % (xmldoc.get('type'), self.SECTYPE))
         self.measurement_algo = xmldoc.findtext('measurement-algo')
         self.personalization_value = xmldoc.findtext('personalization-value')
-        log = xmldoc.find('measurement-log')
-        if log is not None:
-            self.measurement_log = log.get('state') == 'on'
-        elif xmldoc.get('measurement-log') is not None:
-            self.measurement_log = xmldoc.get('measurement-log') == 'yes'
+        log = xmldoc.get('measurement-log')
+        self.measurement_log = None if log is None else log == 'yes'
 
 
-def choose_measurement_algo(configured, advertised):
+class RealmSettingUnavailable(exception.NovaException):
+    msg_fmt = ('This host cannot start the realm as asked: %(reason)s')
+
+
+def choose_measurement_algo(configured, advertised, requested=None):
     """The ``measurement-algo`` to write, or None to omit the element.
 
-    Written only when the host advertises algorithms and the operator's
-    choice is among them; otherwise the platform default applies.
+    The user's choice (``requested``) comes first and must be advertised.
+    Otherwise the operator's choice is written when the host advertises
+    it; without either the platform default applies (sha512 in QEMU).
+
+    :raises: RealmSettingUnavailable when ``requested`` is not advertised.
     """
+    if requested:
+        if requested not in advertised:
+            raise RealmSettingUnavailable(reason=(
+                'measurement algorithm %s asked for, libvirt advertises %s'
+                % (requested, ', '.join(advertised) or 'none')))
+        return requested
     if configured and configured in advertised:
         return configured
     return None

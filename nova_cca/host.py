@@ -17,6 +17,7 @@ from oslo_log import log as logging
 import nova.conf
 from nova_cca import conf as _conf  # noqa: F401  registers [arm_cca]
 from nova_cca import detection
+from nova_cca import measurement
 from nova_cca import model
 from nova_cca import provider_tree
 
@@ -130,11 +131,20 @@ class RealmHost(host.Host):
 
     @property
     def realm_traits(self):
-        """The traits of a realm host: the CCA trait and one per
-        measurement algorithm libvirt lists."""
-        return [model.REALM_TRAIT] + [
-            model.measurement_trait(algo)
-            for algo in self.realm_capability.measurement_algos]
+        """The traits of a realm host: the CCA trait, one per measurement
+        algorithm libvirt lists, and those of the realm settings the
+        deployer enables ([arm_cca] personalization_value,
+        measurement_log)."""
+        return [model.REALM_TRAIT] + self.measurement_traits
+
+    @property
+    def measurement_traits(self):
+        """Traits for the algorithms libvirt advertises and the realm
+        settings the deployer enables."""
+        options = self.conf.arm_cca
+        return measurement.host_traits(
+            self.realm_capability.measurement_algos,
+            options.personalization_value, options.measurement_log)
 
     def _get_mem_encryption_traits_arm_cca(self):
         # Nova's per-model hook (get_mem_encryption_inventories)

@@ -21,8 +21,10 @@ FLAVOR_EXTRA_SPECS = [
      'arm-cca'),
     # Nova's own validator names the value only
     ('not a boolean', {'hw:mem_encryption': 'maybe'}, "'maybe'"),
-    ('unknown hw key', {'hw:cca_measurement_algo': 'sha256'},
-     'hw:cca_measurement_algo'),
+    ('unknown hw key', {'hw:cca_measurement': 'sha256'},
+     'hw:cca_measurement'),
+    ('unknown measurement algorithm', {'hw:cca_measurement_algo': 'md5'},
+     "'md5'"),
     ('unknown hw key 2', {'hw:mem_encryption_algo': 'sha512'},
      'hw:mem_encryption_algo'),
 ]

@@ -89,6 +89,17 @@ class _DriverXML(base.RealmTestBase):
         self._keep(self.boot(self.realm_flavor(vcpu=2, memory_mb=1024),
                              self.realm_image()))
 
+    def test_measured_realm(self):
+        # the user's algorithm, an RPV and a measurement log
+        self.flags(personalization_value=True, measurement_log=True,
+                   group='arm_cca')
+        self.start_host('cca-1')
+        self._keep(self.boot(self.create_flavor(dict(
+            base.REALM_EXTRA_SPECS, **{
+                'hw:cca_measurement_algo': 'sha512',
+                'hw:cca_personalization': 'uuid',
+                'hw:cca_measurement_log': 'true'})), self.realm_image()))
+
     def test_plain_aarch64_server(self):
         self.start_host('cca-1')
         self._keep(self.boot(self.create_flavor(),
@@ -104,6 +115,8 @@ SCENARIOS = [
     Scenario('realm-by-image', 'test_realm_by_image', True, 1, 512, None),
     Scenario('sha256-realm-2vcpu-1024mb', 'test_sha256_realm',
              True, 2, 1024, 'sha256'),
+    Scenario('measured-realm', 'test_measured_realm',
+             True, 1, 512, 'sha512'),
     Scenario('plain-aarch64-control', 'test_plain_aarch64_server',
              False, 1, 512, None),
 ]
@@ -398,6 +411,18 @@ def test_complete_realm_xml_is_valid_with_our_grammar(scenario, schemas):
     assert not extended.validate(dom)
 
 
+def test_measured_realm_xml_carries_every_setting(schemas):
+    _, extended = schemas
+    (scenario,) = [s for s in REALMS if s.name == 'measured-realm']
+    dom = etree.fromstring(driver_xml(scenario).encode())
+    launch = dom.find('launchSecurity')
+    assert launch.get('measurement-log') == 'yes'
+    assert len(launch.findtext('personalization-value')) == 88
+    assert extended.validate(dom), _errors(extended)
+    launch.find('personalization-value').text = 'A' * 87 + '='
+    assert not extended.validate(dom)
+
+
 def test_control_xml_is_valid_with_and_without_our_grammar(schemas):
     libvirt_only, extended = schemas
     dom = etree.fromstring(driver_xml(SCENARIOS[-1]).encode())
@@ -427,10 +452,21 @@ LAUNCH_SECURITY_FORMS = [
      "<launchSecurity type='cca' measurement-log='no'>"
      "<measurement-algo>sha256</measurement-algo></launchSecurity>", True),
     ('children-in-any-order',
-     "<launchSecurity type='cca'><measurement-log state='off'/>"
+     "<launchSecurity type='cca' measurement-log='yes'>"
      "<personalization-value>%s</personalization-value>"
      "<measurement-algo>sha512</measurement-algo></launchSecurity>"
      % PERSONALIZATION, True),
+    ('measurement-log-element',
+     "<launchSecurity type='cca'><measurement-log state='on'/>"
+     "</launchSecurity>", False),
+    ('personalization-value-65-bytes',
+     "<launchSecurity type='cca'><personalization-value>%s"
+     "</personalization-value></launchSecurity>"
+     % base64.b64encode(b'\x5a' * 65).decode(), False),
+    ('personalization-value-88-chars-not-64-bytes',
+     "<launchSecurity type='cca'><personalization-value>%s"
+     "</personalization-value></launchSecurity>"
+     % ('A' * 88), False),
     ('personalization-value-63-bytes',
      "<launchSecurity type='cca'><personalization-value>%s"
      "</personalization-value></launchSecurity>"
@@ -438,9 +474,8 @@ LAUNCH_SECURITY_FORMS = [
     ('personalization-value-not-base64',
      "<launchSecurity type='cca'><personalization-value>not base64!"
      "</personalization-value></launchSecurity>", False),
-    ('measurement-log-state-yes',
-     "<launchSecurity type='cca'><measurement-log state='yes'/>"
-     "</launchSecurity>", False),
+    ('measurement-log-attribute-on',
+     "<launchSecurity type='cca' measurement-log='on'/>", False),
     ('measurement-log-both-spellings',
      "<launchSecurity type='cca' measurement-log='yes'>"
      "<measurement-log state='on'/></launchSecurity>", False),

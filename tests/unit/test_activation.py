@@ -14,6 +14,7 @@ from nova import exception
 from nova.notifications.objects import image as image_notification
 from nova.objects import fields
 from nova.objects import image_meta
+from nova.scheduler import utils as scheduler_utils
 from nova.virt import hardware
 from nova.virt.libvirt import config as vconfig
 from nova.virt.libvirt import host as libvirt_host
@@ -45,6 +46,12 @@ def _state():
         'coerce': fields.MemEncryptionModelField.AUTO_TYPE.coerce,
         'domain_caps_features':
             vconfig.LibvirtConfigDomainCapsFeatures.parse_dom,
+        'image_property': image_meta.ImageMetaProps.fields[
+            'hw_cca_measurement_algo'],
+        'image_accessor': vars(image_meta.ImageMetaProps)[
+            'hw_cca_measurement_algo'],
+        'realm_traits': vars(scheduler_utils.ResourceRequest)[
+            '_translate_mem_encryption_request'],
     }
 
 
@@ -68,6 +75,36 @@ def test_enum_and_every_field_know_arm_cca():
     with pytest.raises(ValueError, match='hw_mem_encryption_model=arm-xyz '
                        'is not a memory encryption model .*arm-cca'):
         image_meta.ImageMetaProps(hw_mem_encryption_model='arm-xyz')
+
+
+@pytest.mark.parametrize('name', ['hw_cca_measurement_algo',
+                                  'hw_cca_personalization',
+                                  'hw_cca_measurement_log'])
+def test_measurement_image_properties_are_kept(name):
+    props = image_meta.ImageMetaProps.from_dict({name: 'x', 'other': 'y'})
+    assert props.get(name) == 'x'
+    assert 'other' not in props
+    # they survive the RPC round trip (RequestSpec.image)
+    primitive = props.obj_to_primitive()
+    assert image_meta.ImageMetaProps.obj_from_primitive(
+        primitive).get(name) == 'x'
+
+
+def test_realm_requests_ask_for_their_measurement_traits():
+    from nova import objects
+    flavor = objects.Flavor(name='f', extra_specs={
+        'hw:mem_encryption': 'true', 'hw:mem_encryption_model': 'arm-cca',
+        'hw:cca_measurement_algo': 'sha256',
+        'hw:cca_measurement_log': 'true'})
+    image = objects.ImageMeta.from_dict({'properties': {
+        'hw_architecture': 'aarch64', 'hw_firmware_type': 'uefi',
+        'hw_firmware_stateless': True, 'hw_cca_personalization': 'uuid'}})
+    request = scheduler_utils.ResourceRequest()
+    request._translate_mem_encryption_request(flavor, image)
+    assert request.get_request_group(None).required_traits == {
+        model.REALM_TRAIT, model.REALM_TRAIT + '_MEASUREMENT_SHA256',
+        model.REALM_TRAIT + '_PERSONALIZATION',
+        model.REALM_TRAIT + '_MEASUREMENT_LOG'}
 
 
 def test_flavor_validator_accepts_arm_cca_only_besides_nova_models():

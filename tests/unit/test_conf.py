@@ -19,7 +19,18 @@ def test_list_opts_group():
     assert isinstance(group, cfg.OptGroup)
     assert group.name == 'arm_cca'
     assert set(opts) == {'max_guests', 'default_measurement_algo',
-                         'provider_layout'}
+                         'provider_layout', 'personalization_value',
+                         'measurement_log'}
+
+
+@pytest.mark.parametrize('name', ['personalization_value',
+                                  'measurement_log'])
+def test_realm_setting_options_are_off_by_default(name):
+    _, opts = opts_by_name()
+    opt = opts[name]
+    assert isinstance(opt, cfg.BoolOpt)
+    assert opt.default is False
+    assert 'CUSTOM_HW_CPU_AARCH64_CCA_' in opt.help
 
 
 def test_provider_layout_option():

@@ -66,13 +66,13 @@ def test_personalization_value():
     assert root.findtext('personalization-value') == PV
 
 
-@pytest.mark.parametrize('value, state', [(True, 'on'), (False, 'off')])
-def test_measurement_log(value, state):
+@pytest.mark.parametrize('value, attribute', [(True, 'yes'),
+                                              (False, 'no')])
+def test_measurement_log_is_an_attribute(value, attribute):
     root = realm(measurement_log=value).format_dom()
-    (log,) = root
-    assert log.tag == 'measurement-log'
-    assert dict(log.attrib) == {'state': state}
-    assert log.text is None
+    assert dict(root.attrib) == {'type': 'cca',
+                                 'measurement-log': attribute}
+    assert len(root) == 0
 
 
 def test_all_children_in_order():
@@ -80,11 +80,11 @@ def test_all_children_in_order():
                 measurement_log=True).to_xml()
     root = etree.fromstring(xml)
     assert root.get('type') == 'cca'
+    assert root.get('measurement-log') == 'yes'
     assert [c.tag for c in root] == [
-        'measurement-algo', 'personalization-value', 'measurement-log']
+        'measurement-algo', 'personalization-value']
     assert root.findtext('measurement-algo') == 'sha256'
     assert root.findtext('personalization-value') == PV
-    assert root.find('measurement-log').get('state') == 'on'
 
 
 def test_to_xml_is_a_string():
@@ -115,21 +115,20 @@ def test_round_trip(attrs):
 
 def test_parse_child_elements():
     config = parsed(
-        "<launchSecurity type='cca'>"
+        "<launchSecurity type='cca' measurement-log='yes'>"
         "<measurement-algo>sha512</measurement-algo>"
         "<personalization-value>%s</personalization-value>"
-        "<measurement-log state='on'/>"
         "</launchSecurity>" % PV)
     assert config.measurement_algo == 'sha512'
     assert config.personalization_value == PV
     assert config.measurement_log is True
 
 
-@pytest.mark.parametrize('state', ['off', 'no', ''])
-def test_parse_measurement_log_not_on(state):
+def test_parse_ignores_a_measurement_log_element():
+    # not in libvirt's grammar: only the attribute counts
     config = parsed("<launchSecurity type='cca'><measurement-log "
-                    "state='%s'/></launchSecurity>" % state)
-    assert config.measurement_log is False
+                    "state='on'/></launchSecurity>")
+    assert config.measurement_log is None
 
 
 @pytest.mark.parametrize('value, expected', [('yes', True), ('no', False)])
@@ -141,10 +140,10 @@ def test_parse_measurement_log_attribute(value, expected):
     assert config.personalization_value is None
 
 
-def test_parse_element_wins_over_attribute():
+def test_parse_attribute_wins_over_an_element():
     config = parsed("<launchSecurity type='cca' measurement-log='yes'>"
                     "<measurement-log state='off'/></launchSecurity>")
-    assert config.measurement_log is False
+    assert config.measurement_log is True
 
 
 def test_parse_without_log():
@@ -178,6 +177,7 @@ def test_markup_in_values_is_escaped(value):
     assert [c.tag for c in root] == ['measurement-algo',
                                      'personalization-value']
     assert root.find('measurement-log') is None
+    assert root.get('measurement-log') is None
     config = parsed(xml)
     assert config.measurement_algo == value
     assert config.personalization_value == value
@@ -199,6 +199,21 @@ def test_markup_in_values_is_escaped(value):
 ])
 def test_choose_measurement_algo(configured, advertised, expected):
     assert guest.choose_measurement_algo(configured, advertised) == expected
+
+
+@pytest.mark.parametrize('configured', [None, 'sha256', 'sha512'])
+@pytest.mark.parametrize('requested', ['sha256', 'sha512'])
+def test_the_users_algorithm_comes_first(configured, requested):
+    assert guest.choose_measurement_algo(
+        configured, ('sha256', 'sha512'), requested) == requested
+
+
+@pytest.mark.parametrize('advertised', [(), ('sha512',)])
+def test_an_unadvertised_user_algorithm_is_refused(advertised):
+    with pytest.raises(guest.RealmSettingUnavailable) as info:
+        guest.choose_measurement_algo('sha512', advertised, 'sha256')
+    assert 'sha256' in str(info.value)
+    assert (', '.join(advertised) or 'none') in str(info.value)
 
 
 # --- properties ---------------------------------------------------------

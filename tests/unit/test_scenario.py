@@ -309,3 +309,15 @@ def test_generated_files(data):
         assert '\n' not in str(e) and len(str(e)) <= scenario.MAX_MESSAGE
         return
     _parse_or_refuse(document)
+def test_measurement_example_parses_with_per_host_realm_options():
+    import pathlib
+    path = (pathlib.Path(__file__).parents[2] / 'examples' /
+            'measurement.yaml')
+    s = scenario.parse(yaml.safe_load(path.read_text()),
+                       base_dir=path.parent)
+    options = {h.name: h.arm_cca for h in s.hosts}
+    assert options['full-host'] == {'personalization_value': True,
+                                    'measurement_log': True,
+                                    'default_measurement_algo': 'sha256'}
+    assert options['sha256-host'] == {'personalization_value': True}
+    assert options['newer-kvm-host'] == {}
