@@ -21,10 +21,11 @@ DATA = pathlib.Path(os.environ.get(
     'NOVA_CCA_TEST_VECTORS',
     _REPO.parent / 'shared' / 'attestation-vectors'))
 
-pytestmark = pytest.mark.skipif(
+needs_vectors = pytest.mark.skipif(
     not (DATA / 'cca-token-01.cbor').is_file(),
     reason='public CCA test vectors not found in %s (see '
            'docs/attestation-test-vectors.md)' % DATA)
+pytestmark = needs_vectors
 
 
 def load(name):
