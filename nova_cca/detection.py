@@ -136,8 +136,8 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True,
 def parse_domain_capabilities(xml, host_arch=model.AARCH64):
     """Return the RealmCapability one domain-capabilities document states.
 
-    Needs :func:`nova_cca.activation.register_domain_caps_features` (part
-    of ``activate()``), or ``<cca>`` is never seen.
+    Makes sure Nova's parser reads ``<cca>``
+    (:func:`nova_cca.activation.register_domain_caps_features`).
 
     :param xml: the document as libvirt returned it (str or bytes)
     :param host_arch: the host's architecture; only aarch64 can host realms
@@ -164,10 +164,9 @@ def parse_domain_capabilities_dom(root):
     if guest_arch and guest_arch != model.AARCH64:
         return RealmCapability.unsupported(
             'domain capabilities are for %s guests' % guest_arch)
+    # Nova's parser learns <cca> there (idempotent; a no-op once active)
     from nova_cca import activation
-    if not activation.domain_caps_features_registered():
-        raise RuntimeError('nova_cca.activation.register_domain_caps_'
-                           'features() must run first')
+    activation.register_domain_caps_features()
     caps = vconfig.LibvirtConfigDomainCaps()
     try:
         caps.parse_dom(root)

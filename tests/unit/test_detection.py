@@ -1,5 +1,8 @@
 """nova_cca.detection: Arm CCA support from libvirt domain capabilities."""
 
+import subprocess
+import sys
+
 import pytest
 from hypothesis import given
 from hypothesis import settings
@@ -453,3 +456,15 @@ def test_rendered_algorithm_lists(algos, supported):
         # the listed algorithms, in the order libvirt lists them
         assert tuple(dict.fromkeys(cap.measurement_algos)) == tuple(
             dict.fromkeys(expected))
+
+
+def test_raw_documents_parse_without_activation():
+    # nova-cca status and scenario validation run without activate()
+    code = ('from nova_cca import activation, detection; '
+            'from nova_cca.simulation import domcaps; '
+            'assert not activation.is_active(); '
+            'print(detection.parse_domain_capabilities(domcaps.packaged('
+            'domcaps.CCA_SHA256)).measurement_algos)')
+    out = subprocess.run([sys.executable, '-c', code], check=True,
+                         capture_output=True, text=True).stdout
+    assert out.strip() == "('sha256',)"
