@@ -69,10 +69,10 @@ class Report:
                 status += ' (HTTP %d)' % step['http_status']
             elif step.get('status') and step['status'] != status:
                 status += ', %s' % step['status']
-            lines.append('  [%d] %-12s %-10s %-24s%s' % (
+            lines.append(('  [%d] %-12s %-10s %-24s%s' % (
                 step['index'], what, step['server'] or step['host'],
                 status, ' on %s' % step['host'] if step['host'] and
-                step['server'] else ''))
+                step['server'] else '')).rstrip())
             if step['message']:
                 lines.append('        %s' % ' '.join(step['message'].split()))
             if step['allocations']:

@@ -48,8 +48,9 @@ class ConcurrentRealmBootsTest(base.RealmTestBase):
         server = self.api.post_server({'server': self._build_server(
             name='realm-%d' % index, flavor_id=self.flavor,
             image_uuid=self.image, networks='none')})
+        # as long as 600 polls under load would take
         return harness.wait_for_server(self.api, server['id'],
-                                       ('ACTIVE', 'ERROR'), timeout=60,
+                                       ('ACTIVE', 'ERROR'), timeout=300,
                                        interval=0.1)
 
     def _round(self):

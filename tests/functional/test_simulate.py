@@ -166,3 +166,41 @@ def test_malformed_scenario_names_the_place(tmp_path, document, place):
     assert run.returncode == 2
     assert place in run.stderr
     assert 'starting' not in run.stderr   # nothing started
+
+
+@pytest.fixture(scope='module')
+def semantics():
+    run = nova_cca('simulate', str(SCENARIOS / 'real-semantics.yaml'),
+                   '--json')
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)['steps']
+
+
+def test_casts_stay_casts(semantics):
+    (p1, p1_live, r1, r1_live, r2, r1_migrate, r2_shelve, r3, r2_unshelve,
+     odd, p1_delete, p2, down, evacuate, up) = semantics
+    # a plain server live-migrates; a realm is refused by the API
+    assert (p1_live['outcome'], p1_live['http_status'], p1_live['host'],
+            p1_live['status']) == ('done', 202, 'arm-2', 'ACTIVE')
+    assert (r1_live['outcome'], r1_live['http_status']) == ('rejected', 409)
+    # no free CCA host: accepted, then No valid host (never an HTTP 500)
+    assert (r1_migrate['outcome'], r1_migrate['http_status'],
+            r1_migrate['status'], r1_migrate['host']) == (
+        'error', 202, 'ACTIVE', 'cca-1')
+    assert 'No valid host' in r1_migrate['message']
+    # unshelve without a free realm slot: No valid host, no timeout
+    assert (r2_unshelve['outcome'], r2_unshelve['status']) == (
+        'error', 'SHELVED_OFFLOADED')
+    assert 'No valid host' in r2_unshelve['message']
+    assert 'timed out' not in r2_unshelve['message']
+    # a boot that fails on the compute names the compute's cause
+    assert (odd['outcome'], odd['http_status'], odd['status']) == (
+        'error', 202, 'ERROR')
+    assert 'virt-99.9' in odd['message'] and 'machine type' in \
+        odd['message']
+    assert '\n' not in odd['message']
+    # evacuation of a plain server from a host that is down
+    assert [s['outcome'] for s in (down, evacuate, up)] == ['done'] * 3
+    assert (evacuate['host'], evacuate['status']) == ('arm-2', 'SHUTOFF')
+    assert (down['kind'], down['do'], down['host']) == (
+        'host', 'host-down', 'arm-1')
