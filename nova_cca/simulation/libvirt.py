@@ -68,7 +68,7 @@ class SimulatedConnection(fakelibvirt.Connection):
             topology = topology.to_xml()
         guests = dict(fake_data.CAPABILITIES_GUEST)
         if self.arch == fields.Architecture.AARCH64 and self.domcaps:
-            guests['aarch64'] = aarch64_guest_for(self._domcaps_text())
+            guests['aarch64'] = self._aarch64_guest()
         document = ''.join(
             ['<capabilities>\n',
              fake_data.CAPABILITIES_HOST_TEMPLATES[self.arch]] +
@@ -98,6 +98,14 @@ class SimulatedConnection(fakelibvirt.Connection):
             return self._domcaps_text()
         return super().getDomainCapabilities(
             emulatorbin, arch, machine_type, virt_type, flags)
+
+    def _aarch64_guest(self):
+        try:
+            text = self._domcaps_text()
+        except fakelibvirt.libvirtError:
+            # domain capabilities refused (fault injection): Nova's fake
+            return fake_data.CAPABILITIES_GUEST['aarch64']
+        return aarch64_guest_for(text)
 
     def _domcaps_text(self):
         return self.domcaps() if callable(self.domcaps) else self.domcaps
@@ -171,9 +179,14 @@ def aarch64_guest_for(domcaps_xml):
     host's capabilities list. A real host lists the ``virt`` machine whose
     domain capabilities it reports (``<machine>virt-X.Y</machine>``), the
     ``virt`` alias of it and the older versioned ``virt`` machines; so does
-    the simulated one. Other machines are those of Nova's fake.
+    the simulated one. Other machines are those of Nova's fake, and all
+    of them for a document that does not parse.
     """
-    current = etree.fromstring(domcaps_xml.encode()).findtext('machine')
+    try:
+        current = etree.fromstring(domcaps_xml.encode()).findtext('machine')
+    except etree.XMLSyntaxError:
+        # a broken document (fault injection): Nova's fake machines
+        return fake_data.CAPABILITIES_GUEST['aarch64']
     guest = etree.fromstring(fake_data.CAPABILITIES_GUEST['aarch64'])
     arch = guest.find('arch')
     newest = _virt_version(current or '')
