@@ -215,6 +215,13 @@ def plain_request():
     return _query(FLAVOR)
 
 
+def root_traits_request():
+    """The plain request plus the realm's traits in root_required, without
+    MEM_ENCRYPTION_CONTEXT (``--decompose``): what the traits cost apart
+    from the resource class."""
+    return _query(FLAVOR, root_required=REALM_REQUIRED)
+
+
 def realm_request(layout, form):
     """The realm query (1.36) of ``layout`` in ``form`` (see FORMS)."""
     realm = dict(FLAVOR)
@@ -481,16 +488,49 @@ def p95(values):
 
 # one configuration
 
-def timed_call(placement, method, path, body=None):
-    """(milliseconds, response), the collector off while timing."""
+def _server_pid(url):
+    """Process id of the local MariaDB/MySQL server, None for SQLite."""
+    if url.startswith('sqlite:'):
+        return None
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open('/proc/%s/comm' % entry) as f:
+                    if f.read().strip() in ('mariadbd', 'mysqld'):
+                        return int(entry)
+            except OSError:
+                continue
+    return None
+
+
+def _cpu_s(pid):
+    """CPU seconds (user + system) the process ``pid`` has used."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rpartition(')')[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def timed_call(placement, method, path, body=None, server_pid=None):
+    """(wall ms, CPU ms, response), the collector off while timing.
+
+    CPU ms is the CPU time this process used (Placement and, for SQLite,
+    the database) plus, with ``server_pid``, the database server's: on a
+    loaded machine it moves much less than wall time. The server's share
+    includes whatever else it served meanwhile (clock ticks of 10 ms).
+    """
     gc.disable()
     try:
+        server_before = _cpu_s(server_pid) if server_pid else 0.0
+        cpu_before = time.process_time()
         started = time.perf_counter()
         resp = placement.call(method, path, body)
         elapsed = (time.perf_counter() - started) * 1000
+        cpu = time.process_time() - cpu_before
+        if server_pid:
+            cpu += _cpu_s(server_pid) - server_before
     finally:
         gc.enable()
-    return elapsed, resp
+    return elapsed, cpu * 1000, resp
 
 
 def forms_of(layout):
@@ -547,8 +587,30 @@ def _max_guests_enforced(placement, layout, host_uuid, queries):
     return seen
 
 
+def profile(placement, query, top):
+    """cProfile of one request: the ``top`` functions by own time."""
+    import cProfile
+    import pstats
+    profiler = cProfile.Profile()
+    profiler.enable()
+    placement.call('GET', query)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    rows = []
+    for (path, line, name), (cc, nc, tt, ct, _callers) in \
+            stats.stats.items():
+        rows.append({'function': '%s:%d(%s)' % (
+            path.split('site-packages/')[-1], line, name),
+            'calls': nc, 'own_ms': round(tt * 1000, 1),
+            'cumulative_ms': round(ct * 1000, 1)})
+    rows.sort(key=lambda r: -r['own_ms'])
+    return {'total_ms': round(stats.total_tt * 1000, 1),
+            'top': rows[:top]}
+
+
 def run_one(url, layout, hosts, share, unrelated, runs, claims,
-            fill='bulk', compare_up_to=5000):
+            fill='bulk', compare_up_to=5000, decompose=False,
+            profile_top=0):
     result = {'db': database_version(url), 'layout': layout, 'hosts': hosts,
               'share': share, 'unrelated_children': unrelated, 'runs': runs,
               'load_before': load()}
@@ -572,9 +634,13 @@ def run_one(url, layout, hosts, share, unrelated, runs, claims,
         queries = {'plain': plain_request()}
         for form in forms_of(layout):
             queries['cca_' + form] = realm_request(layout, form)
+        if decompose and layout != 'A':
+            queries['root_traits'] = root_traits_request()
         for kind, q in queries.items():
             result['%s_request' % kind] = q
         samples = {kind: [] for kind in queries}
+        cpu_samples = {kind: [] for kind in queries}
+        server_pid = _server_pid(url)
         gc_ms = []
         candidates = {}
         # one untimed warm-up of each, then timed runs, interleaved, the
@@ -586,8 +652,11 @@ def run_one(url, layout, hosts, share, unrelated, runs, claims,
         for run in range(runs):
             shift = run % len(kinds)
             for kind in kinds[shift:] + kinds[:shift]:
-                ms, _resp = timed_call(placement, 'GET', queries[kind])
+                ms, cpu_ms, _resp = timed_call(placement, 'GET',
+                                               queries[kind],
+                                               server_pid=server_pid)
                 samples[kind].append(ms)
+                cpu_samples[kind].append(cpu_ms)
                 started = time.perf_counter()
                 gc.collect()
                 gc_ms.append((time.perf_counter() - started) * 1000)
@@ -597,15 +666,28 @@ def run_one(url, layout, hosts, share, unrelated, runs, claims,
             result['%s_p95_ms' % kind] = round(p95(samples[kind]), 1)
             result['%s_samples_ms' % kind] = [round(v, 1)
                                               for v in samples[kind]]
+            result['%s_cpu_median_ms' % kind] = round(
+                median(cpu_samples[kind]), 1)
+            result['%s_cpu_p95_ms' % kind] = round(p95(cpu_samples[kind]), 1)
+            result['%s_cpu_samples_ms' % kind] = [
+                round(v, 1) for v in cpu_samples[kind]]
             if kind != 'plain':
                 result['%s_ratio' % kind] = round(
                     result['%s_median_ms' % kind] /
                     result['plain_median_ms'], 2)
+                result['%s_cpu_ratio' % kind] = round(
+                    result['%s_cpu_median_ms' % kind] /
+                    result['plain_cpu_median_ms'], 2)
         sent = 'cca_' + SENT_FORM[layout]
-        for key in ('candidates', 'median_ms', 'p95_ms', 'ratio'):
+        for key in ('candidates', 'median_ms', 'p95_ms', 'ratio',
+                    'cpu_median_ms', 'cpu_ratio'):
             result['cca_' + key] = result['%s_%s' % (sent, key)]
         result['ratio'] = result['cca_ratio']
         result['gc_ms_median'] = round(median(gc_ms), 1)
+
+        if profile_top:
+            result['profile'] = {kind: profile(placement, q, profile_top)
+                                 for kind, q in queries.items()}
 
         # the same answer in both forms: every allocation request, without
         # limit (untimed; skipped above compare_up_to hosts, where it costs
@@ -619,15 +701,18 @@ def run_one(url, layout, hosts, share, unrelated, runs, claims,
         # claims: PUT /allocations/{consumer}, one consumer each, the way
         # Nova's scheduler claims (1.36 body); plain and realm interleaved
         claimed = {'plain': [], 'cca': []}
+        claimed_cpu = {'plain': [], 'cca': []}
         todo = list(zip(candidates['plain'], candidates[sent]))[:claims]
         for pair in todo:
             for kind, areq in zip(('plain', 'cca'), pair):
                 body = {'allocations': areq['allocations'],
                         'project_id': 'bench', 'user_id': 'bench',
                         'consumer_generation': None}
-                ms, _resp = timed_call(placement, 'PUT', '/allocations/%s'
-                                       % uuidlib.uuid4(), body)
+                ms, cpu_ms, _resp = timed_call(
+                    placement, 'PUT', '/allocations/%s' % uuidlib.uuid4(),
+                    body, server_pid=server_pid)
                 claimed[kind].append(ms)
+                claimed_cpu[kind].append(cpu_ms)
         for kind, durations in claimed.items():
             if not durations:
                 continue
@@ -637,9 +722,14 @@ def run_one(url, layout, hosts, share, unrelated, runs, claims,
             result[prefix + 'claim_p95_ms'] = round(p95(durations), 2)
             result[prefix + 'claims_per_s'] = round(
                 len(durations) / (sum(durations) / 1000), 1)
+            result[prefix + 'claims_per_cpu_s'] = round(
+                len(durations) / (sum(claimed_cpu[kind]) / 1000), 1)
         if claimed['cca'] and claimed['plain']:
             result['claims_ratio'] = round(
                 result['claims_per_s'] / result['plain_claims_per_s'], 2)
+            result['claims_cpu_ratio'] = round(
+                result['claims_per_cpu_s'] /
+                result['plain_claims_per_cpu_s'], 2)
 
         # [arm_cca] max_guests is still enforced, in every form
         if layout in ('A', 'R') and candidates[sent]:
@@ -648,7 +738,7 @@ def run_one(url, layout, hosts, share, unrelated, runs, claims,
                 if rp in {node_uuid('compute-%05d' % i)
                           for i in range(hosts)})
             realm_queries = {k: q for k, q in queries.items()
-                             if k != 'plain'}
+                             if k.startswith('cca_')}
             seen = _max_guests_enforced(placement, layout, host_uuid,
                                         dict(realm_queries,
                                              plain=queries['plain']))
@@ -712,6 +802,14 @@ def _parser():
                         metavar='HOSTS',
                         help='compare the unlimited answers of both realm '
                              'forms up to this many hosts (5000)')
+    parser.add_argument('--decompose', action='store_true',
+                        help='also time the plain request with the realm '
+                             'traits in root_required and no '
+                             'MEM_ENCRYPTION_CONTEXT (layouts R, B)')
+    parser.add_argument('--profile', type=int, default=0, metavar='N',
+                        help='cProfile one request of each kind after the '
+                             'timed runs; keep the N functions with the '
+                             'most own time (0: no profile)')
     parser.add_argument('--single', action='store_true',
                         help=argparse.SUPPRESS)
     return parser
@@ -752,7 +850,14 @@ def table_row(r):
                 _cell(r, 'claims_per_s', '%.1f'),
                 _cell(r, 'claims_ratio', '%.2f'),
                 '-' if maxg is None else ('yes' if maxg else 'NO'),
-                max(r['load_before']['1m'], r['load_after']['1m'])))
+                max(r['load_before']['1m'], r['load_after']['1m']))) + (
+        ' | CPU x nova %s root %s claims %s' % (
+            _cell(r, 'cca_nova_cpu_ratio', '%.2f'),
+            _cell(r, 'cca_root_cpu_ratio', '%.2f'),
+            _cell(r, 'claims_cpu_ratio', '%.2f'))) + (
+        ' | traits-only %.1f (%.2f)' % (r['root_traits_median_ms'],
+                                        r['root_traits_ratio'])
+        if 'root_traits_ratio' in r else '')
 
 
 def main(argv=None):
@@ -765,7 +870,7 @@ def main(argv=None):
         result = run_one(_db_url(args.db), args.layout, int(args.hosts),
                          float(args.share), float(args.unrelated_children),
                          args.runs, args.claims, args.fill,
-                         args.compare_up_to)
+                         args.compare_up_to, args.decompose, args.profile)
         if args.placement_path:
             import placement
             result['placement_path'] = os.path.dirname(placement.__file__)
@@ -792,7 +897,10 @@ def main(argv=None):
                                '--runs', str(args.runs),
                                '--claims', str(args.claims),
                                '--fill', args.fill,
-                               '--compare-up-to', str(args.compare_up_to)]
+                               '--compare-up-to', str(args.compare_up_to),
+                               '--profile', str(args.profile)]
+                        if args.decompose:
+                            cmd.append('--decompose')
                         if args.placement_path:
                             cmd += ['--placement-path', args.placement_path]
                         proc = subprocess.run(cmd, stdout=subprocess.PIPE,
