@@ -28,6 +28,25 @@ Layouts (what a CCA-capable host looks like):
 ``B``  the realm traits on the root, no MEM_ENCRYPTION_CONTEXT at all
        (cannot enforce [arm_cca] max_guests).
 
+Requests: the plain request and the realm request, interleaved (the order
+rotated every run). The realm request is timed in both forms where both
+select the same hosts (layouts R and B): ``nova``, as Nova 34 builds it (the
+realm traits in the unsuffixed group's ``required``) and ``root``, as
+nova-cca's scheduler sends it in the root layout (the traits in
+``root_required``; nova_cca.scheduling). Up to ``--compare-up-to`` hosts the
+unlimited answers of both forms are compared (``forms_same_candidates``).
+``--unrelated-children`` gives that share of hosts a child provider that has
+nothing to do with realms (a PCI device in Placement), which switches
+Placement to its nested-tree code for every request.
+
+Claims: plain and realm candidates claimed alternately (``PUT
+/allocations``). ``max_guests_enforced``: one host gets one realm slot
+(MEM_ENCRYPTION_CONTEXT total 1, as ``[arm_cca] max_guests = 1``), filled by
+one realm; then no realm form may offer it, the plain request still does.
+
+Machine load: ``os.getloadavg()`` before and after every configuration
+(``load_before``/``load_after``) and around the whole command.
+
 Garbage collection: after filling, ``gc.collect(); gc.freeze()``; during a
 timed request the collector is disabled, and a full collection runs after
 each request, untimed (its duration is reported as ``gc_ms``).
@@ -119,7 +138,6 @@ MICROVERSION = '1.36'
 LIMIT = 1000
 #: the flavor of both requests (realm.small / plain.small)
 FLAVOR = {'VCPU': 1, 'MEMORY_MB': 512, 'DISK_GB': 1}
-ROOT_REQUIRED = 'OWNER_NOVA,!COMPUTE_STATUS_DISABLED'
 
 LAYOUTS = ('A', 'R', 'B')
 MARIADB = 'mysql+pymysql://root@127.0.0.1:3306/nova_cca_bench?charset=utf8mb4'
@@ -169,24 +187,58 @@ def host_providers(i, layout, cca, pci_child):
     return out + children
 
 
-def requests_for(layout):
-    """(plain query, CCA query): what Nova's scheduler sends (1.36)."""
-    plain = dict(FLAVOR)
+#: the realm request's traits, in the order Nova sorts them
+REALM_REQUIRED = (STATELESS_TRAIT, REALM_TRAIT)
+#: the two forms of the realm request: ``nova`` as Nova 34 builds it (the
+#: traits in the unsuffixed group's ``required``), ``root`` as nova-cca's
+#: scheduler sends it in the root layout (the traits in ``root_required``,
+#: nova_cca.scheduling)
+FORMS = ('nova', 'root')
+#: the form nova-cca's scheduler sends by default, per layout
+SENT_FORM = {'A': 'nova', 'R': 'root', 'B': 'root'}
+
+
+def _query(resources, required=(), root_required=()):
+    q = 'limit=%d' % LIMIT
+    if required:
+        q += '&required=%s' % ','.join(sorted(required))
+    q += '&resources=%s' % ','.join(
+        '%s:%d' % kv for kv in sorted(resources.items()))
+    # Nova: sorted required root traits, then the forbidden ones
+    q += '&root_required=%s' % ','.join(
+        sorted(set(root_required) | {'OWNER_NOVA'}) +
+        ['!COMPUTE_STATUS_DISABLED'])
+    return '/allocation_candidates?' + q
+
+
+def plain_request():
+    return _query(FLAVOR)
+
+
+def root_traits_request():
+    """The plain request plus the realm's traits in root_required, without
+    MEM_ENCRYPTION_CONTEXT (``--decompose``): what the traits cost apart
+    from the resource class."""
+    return _query(FLAVOR, root_required=REALM_REQUIRED)
+
+
+def realm_request(layout, form):
+    """The realm query (1.36) of ``layout`` in ``form`` (see FORMS)."""
     realm = dict(FLAVOR)
     if layout != 'B':
         realm['MEM_ENCRYPTION_CONTEXT'] = 1
+    if form == 'nova':
+        return _query(realm, required=REALM_REQUIRED)
+    if form == 'root':
+        return _query(realm, root_required=REALM_REQUIRED)
+    raise ValueError('unknown request form %r (known: %s)'
+                     % (form, ', '.join(FORMS)))
 
-    def query(resources, required=None):
-        q = 'limit=%d' % LIMIT
-        if required:
-            q += '&required=%s' % required
-        q += '&resources=%s' % ','.join(
-            '%s:%d' % kv for kv in sorted(resources.items()))
-        q += '&root_required=%s' % ROOT_REQUIRED
-        return '/allocation_candidates?' + q
 
-    return query(plain), query(realm, ','.join(sorted(
-        (STATELESS_TRAIT, REALM_TRAIT))))
+def requests_for(layout):
+    """(plain query, CCA query): what the scheduler sends (1.36), with
+    nova-cca active and [arm_cca] provider_layout matching ``layout``."""
+    return plain_request(), realm_request(layout, SENT_FORM[layout])
 
 
 # Placement, in this process
@@ -436,22 +488,132 @@ def p95(values):
 
 # one configuration
 
-def timed_call(placement, method, path, body=None):
-    """(milliseconds, response), the collector off while timing."""
+def _server_pid(url):
+    """Process id of the local MariaDB/MySQL server, None for SQLite."""
+    if url.startswith('sqlite:'):
+        return None
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open('/proc/%s/comm' % entry) as f:
+                    if f.read().strip() in ('mariadbd', 'mysqld'):
+                        return int(entry)
+            except OSError:
+                continue
+    return None
+
+
+def _cpu_s(pid):
+    """CPU seconds (user + system) the process ``pid`` has used."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rpartition(')')[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def timed_call(placement, method, path, body=None, server_pid=None):
+    """(wall ms, CPU ms, response), the collector off while timing.
+
+    CPU ms is the CPU time this process used (Placement and, for SQLite,
+    the database) plus, with ``server_pid``, the database server's: on a
+    loaded machine it moves much less than wall time. The server's share
+    includes whatever else it served meanwhile (clock ticks of 10 ms).
+    """
     gc.disable()
     try:
+        server_before = _cpu_s(server_pid) if server_pid else 0.0
+        cpu_before = time.process_time()
         started = time.perf_counter()
         resp = placement.call(method, path, body)
         elapsed = (time.perf_counter() - started) * 1000
+        cpu = time.process_time() - cpu_before
+        if server_pid:
+            cpu += _cpu_s(server_pid) - server_before
     finally:
         gc.enable()
-    return elapsed, resp
+    return elapsed, cpu * 1000, resp
+
+
+def forms_of(layout):
+    """Realm request forms worth timing: the root form selects nothing in
+    layout A (the realm traits are on the child)."""
+    return ('nova',) if layout == 'A' else FORMS
+
+
+def load():
+    """The machine's load averages (1, 5, 15 minutes) and CPU count."""
+    one, five, fifteen = os.getloadavg()
+    return {'1m': round(one, 2), '5m': round(five, 2),
+            '15m': round(fifteen, 2), 'cpus': os.cpu_count()}
+
+
+def _answer(placement, query):
+    """Placement's answer without limit: (allocation requests, roots)."""
+    path, _, q = query.partition('?')
+    q = '&'.join(p for p in q.split('&') if not p.startswith('limit='))
+    body = json.loads(placement.call('GET', path + '?' + q).body)
+    requests = {json.dumps(a['allocations'], sort_keys=True)
+                for a in body['allocation_requests']}
+    return requests, len(body['provider_summaries'])
+
+
+def _max_guests_enforced(placement, layout, host_uuid, queries):
+    """Give the host one realm slot, fill it: no form may offer it again.
+
+    As ``[arm_cca] max_guests = 1`` would: the MEM_ENCRYPTION_CONTEXT
+    total becomes 1, one realm is claimed there, then every realm form is
+    asked with ``in_tree`` = the host. Returns {form: candidates} (all 0
+    when enforced) and the plain request's candidates (1: the host is
+    still offered to plain servers).
+    """
+    carrier = host_uuid if layout == 'R' else node_uuid(
+        placement.get_json('/resource_providers/%s' % host_uuid)['name']
+        + '_arm_cca')
+    base = '/resource_providers/%s/inventories' % carrier
+    current = placement.get_json(base)
+    record = dict(REALM_INVENTORY, total=1)
+    placement.call('PUT', base + '/MEM_ENCRYPTION_CONTEXT', {
+        'resource_provider_generation':
+            current['resource_provider_generation'], **record})
+    placement.call('PUT', '/allocations/%s' % uuidlib.uuid4(), {
+        'allocations': {host_uuid: {'resources': dict(FLAVOR)},
+                        carrier: {'resources': {'MEM_ENCRYPTION_CONTEXT':
+                                                1}}},
+        'project_id': 'bench', 'user_id': 'bench',
+        'consumer_generation': None})
+    seen = {}
+    for kind, query in queries.items():
+        body = placement.get_json(query + '&in_tree=%s' % host_uuid)
+        seen[kind] = len(body['allocation_requests'])
+    return seen
+
+
+def profile(placement, query, top):
+    """cProfile of one request: the ``top`` functions by own time."""
+    import cProfile
+    import pstats
+    profiler = cProfile.Profile()
+    profiler.enable()
+    placement.call('GET', query)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    rows = []
+    for (path, line, name), (cc, nc, tt, ct, _callers) in \
+            stats.stats.items():
+        rows.append({'function': '%s:%d(%s)' % (
+            path.split('site-packages/')[-1], line, name),
+            'calls': nc, 'own_ms': round(tt * 1000, 1),
+            'cumulative_ms': round(ct * 1000, 1)})
+    rows.sort(key=lambda r: -r['own_ms'])
+    return {'total_ms': round(stats.total_tt * 1000, 1),
+            'top': rows[:top]}
 
 
 def run_one(url, layout, hosts, share, unrelated, runs, claims,
-            fill='bulk'):
+            fill='bulk', compare_up_to=5000, decompose=False,
+            profile_top=0):
     result = {'db': database_version(url), 'layout': layout, 'hosts': hosts,
-              'share': share, 'unrelated_children': unrelated, 'runs': runs}
+              'share': share, 'unrelated_children': unrelated, 'runs': runs,
+              'load_before': load()}
     prepare_database(url)
     try:
         placement = Placement(url)
@@ -467,53 +629,127 @@ def run_one(url, layout, hosts, share, unrelated, runs, claims,
         gc.collect()
         gc.freeze()
 
-        plain_q, cca_q = requests_for(layout)
-        result['plain_request'] = plain_q
-        result['cca_request'] = cca_q
-        samples = {'plain': [], 'cca': []}
+        # plain, then each realm form (key 'cca' is the form the scheduler
+        # sends by default for this layout, SENT_FORM)
+        queries = {'plain': plain_request()}
+        for form in forms_of(layout):
+            queries['cca_' + form] = realm_request(layout, form)
+        if decompose and layout != 'A':
+            queries['root_traits'] = root_traits_request()
+        for kind, q in queries.items():
+            result['%s_request' % kind] = q
+        samples = {kind: [] for kind in queries}
+        cpu_samples = {kind: [] for kind in queries}
+        server_pid = _server_pid(url)
         gc_ms = []
         candidates = {}
-        # one untimed warm-up of each, then interleaved timed runs
-        for kind, q in (('plain', plain_q), ('cca', cca_q)):
+        # one untimed warm-up of each, then timed runs, interleaved, the
+        # order rotated every run so no kind always follows another
+        for kind, q in queries.items():
             body = json.loads(placement.call('GET', q).body)
             candidates[kind] = body['allocation_requests']
-        for _ in range(runs):
-            for kind, q in (('plain', plain_q), ('cca', cca_q)):
-                ms, _resp = timed_call(placement, 'GET', q)
+        kinds = list(queries)
+        for run in range(runs):
+            shift = run % len(kinds)
+            for kind in kinds[shift:] + kinds[:shift]:
+                ms, cpu_ms, _resp = timed_call(placement, 'GET',
+                                               queries[kind],
+                                               server_pid=server_pid)
                 samples[kind].append(ms)
+                cpu_samples[kind].append(cpu_ms)
                 started = time.perf_counter()
                 gc.collect()
                 gc_ms.append((time.perf_counter() - started) * 1000)
-        for kind in ('plain', 'cca'):
+        for kind in kinds:
             result['%s_candidates' % kind] = len(candidates[kind])
             result['%s_median_ms' % kind] = round(median(samples[kind]), 1)
             result['%s_p95_ms' % kind] = round(p95(samples[kind]), 1)
-            result['%s_samples_ms' % kind] = [round(s, 1)
-                                              for s in samples[kind]]
-        result['ratio'] = round(result['cca_median_ms'] /
-                                result['plain_median_ms'], 2)
+            result['%s_samples_ms' % kind] = [round(v, 1)
+                                              for v in samples[kind]]
+            result['%s_cpu_median_ms' % kind] = round(
+                median(cpu_samples[kind]), 1)
+            result['%s_cpu_p95_ms' % kind] = round(p95(cpu_samples[kind]), 1)
+            result['%s_cpu_samples_ms' % kind] = [
+                round(v, 1) for v in cpu_samples[kind]]
+            if kind != 'plain':
+                result['%s_ratio' % kind] = round(
+                    result['%s_median_ms' % kind] /
+                    result['plain_median_ms'], 2)
+                result['%s_cpu_ratio' % kind] = round(
+                    result['%s_cpu_median_ms' % kind] /
+                    result['plain_cpu_median_ms'], 2)
+        sent = 'cca_' + SENT_FORM[layout]
+        for key in ('candidates', 'median_ms', 'p95_ms', 'ratio',
+                    'cpu_median_ms', 'cpu_ratio'):
+            result['cca_' + key] = result['%s_%s' % (sent, key)]
+        result['ratio'] = result['cca_ratio']
         result['gc_ms_median'] = round(median(gc_ms), 1)
 
-        # claims: PUT /allocations/{consumer} of CCA candidates, one
-        # consumer each, the way Nova's scheduler claims (1.36 body)
-        todo = candidates['cca'][:claims]
-        durations = []
-        for areq in todo:
-            body = {'allocations': areq['allocations'],
-                    'project_id': 'bench', 'user_id': 'bench',
-                    'consumer_generation': None}
-            ms, _resp = timed_call(placement, 'PUT', '/allocations/%s'
-                                   % uuidlib.uuid4(), body)
-            durations.append(ms)
-        if durations:
-            result['claims'] = len(durations)
-            result['claim_median_ms'] = round(median(durations), 2)
-            result['claim_p95_ms'] = round(p95(durations), 2)
-            result['claims_per_s'] = round(
+        if profile_top:
+            result['profile'] = {kind: profile(placement, q, profile_top)
+                                 for kind, q in queries.items()}
+
+        # the same answer in both forms: every allocation request, without
+        # limit (untimed; skipped above compare_up_to hosts, where it costs
+        # two more full requests)
+        if len(forms_of(layout)) == 2 and hosts <= compare_up_to:
+            nova_answer = _answer(placement, queries['cca_nova'])
+            root_answer = _answer(placement, queries['cca_root'])
+            result['forms_same_candidates'] = nova_answer == root_answer
+            result['forms_candidates_unlimited'] = len(root_answer[0])
+
+        # claims: PUT /allocations/{consumer}, one consumer each, the way
+        # Nova's scheduler claims (1.36 body); plain and realm interleaved
+        claimed = {'plain': [], 'cca': []}
+        claimed_cpu = {'plain': [], 'cca': []}
+        todo = list(zip(candidates['plain'], candidates[sent]))[:claims]
+        for pair in todo:
+            for kind, areq in zip(('plain', 'cca'), pair):
+                body = {'allocations': areq['allocations'],
+                        'project_id': 'bench', 'user_id': 'bench',
+                        'consumer_generation': None}
+                ms, cpu_ms, _resp = timed_call(
+                    placement, 'PUT', '/allocations/%s' % uuidlib.uuid4(),
+                    body, server_pid=server_pid)
+                claimed[kind].append(ms)
+                claimed_cpu[kind].append(cpu_ms)
+        for kind, durations in claimed.items():
+            if not durations:
+                continue
+            prefix = '' if kind == 'cca' else 'plain_'
+            result[prefix + 'claims'] = len(durations)
+            result[prefix + 'claim_median_ms'] = round(median(durations), 2)
+            result[prefix + 'claim_p95_ms'] = round(p95(durations), 2)
+            result[prefix + 'claims_per_s'] = round(
                 len(durations) / (sum(durations) / 1000), 1)
+            result[prefix + 'claims_per_cpu_s'] = round(
+                len(durations) / (sum(claimed_cpu[kind]) / 1000), 1)
+        if claimed['cca'] and claimed['plain']:
+            result['claims_ratio'] = round(
+                result['claims_per_s'] / result['plain_claims_per_s'], 2)
+            result['claims_cpu_ratio'] = round(
+                result['claims_per_cpu_s'] /
+                result['plain_claims_per_cpu_s'], 2)
+
+        # [arm_cca] max_guests is still enforced, in every form
+        if layout in ('A', 'R') and candidates[sent]:
+            host_uuid = next(
+                rp for rp in candidates[sent][-1]['allocations']
+                if rp in {node_uuid('compute-%05d' % i)
+                          for i in range(hosts)})
+            realm_queries = {k: q for k, q in queries.items()
+                             if k.startswith('cca_')}
+            seen = _max_guests_enforced(placement, layout, host_uuid,
+                                        dict(realm_queries,
+                                             plain=queries['plain']))
+            result['max_guests_check'] = seen
+            result['max_guests_enforced'] = (
+                seen['plain'] == 1 and
+                all(seen[k] == 0 for k in realm_queries))
         result['peak_rss_mb'] = _peak_rss_mb()
     finally:
         drop_database(url)
+        result['load_after'] = load()
     return result
 
 
@@ -562,6 +798,18 @@ def _parser():
                              "INSERTs into Placement's tables, default) or "
                              "'objects' (Placement's ResourceProvider "
                              "objects; slow: ~15 ms a provider on MariaDB)")
+    parser.add_argument('--compare-up-to', type=int, default=5000,
+                        metavar='HOSTS',
+                        help='compare the unlimited answers of both realm '
+                             'forms up to this many hosts (5000)')
+    parser.add_argument('--decompose', action='store_true',
+                        help='also time the plain request with the realm '
+                             'traits in root_required and no '
+                             'MEM_ENCRYPTION_CONTEXT (layouts R, B)')
+    parser.add_argument('--profile', type=int, default=0, metavar='N',
+                        help='cProfile one request of each kind after the '
+                             'timed runs; keep the N functions with the '
+                             'most own time (0: no profile)')
     parser.add_argument('--single', action='store_true',
                         help=argparse.SUPPRESS)
     return parser
@@ -571,18 +819,45 @@ def _split(value, kind=str):
     return [kind(v) for v in value.split(',') if v]
 
 
-TABLE_HEAD = ('%-8s %-6s %6s %5s %5s | %9s %9s | %9s %9s | %6s | %8s'
-              % ('db', 'layout', 'hosts', 'share', 'pci', 'plain med',
-                 'p95', 'CCA med', 'p95', 'ratio', 'claims/s'))
+TABLE_HEAD = ('%-7s %-2s %6s %4s %4s | %8s %8s | %8s %8s %5s | %8s %8s %5s '
+              '| %4s | %6s %6s %5s | %4s | %5s'
+              % ('db', 'L', 'hosts', 'shr', 'kids', 'plain', 'p95',
+                 'nova', 'p95', 'x', 'root', 'p95', 'x', 'same',
+                 'cl/s P', 'cl/s R', 'x', 'maxg', 'load'))
+
+
+def _cell(r, key, fmt):
+    value = r.get(key)
+    return fmt % value if value is not None else '-'
 
 
 def table_row(r):
-    return ('%-8s %-6s %6d %5.2f %5.2f | %9.1f %9.1f | %9.1f %9.1f | %6.2f '
-            '| %8s' % (r['db'].split()[0], r['layout'], r['hosts'],
-                       r['share'], r['unrelated_children'],
-                       r['plain_median_ms'], r['plain_p95_ms'],
-                       r['cca_median_ms'], r['cca_p95_ms'], r['ratio'],
-                       r.get('claims_per_s', '-')))
+    same = r.get('forms_same_candidates')
+    maxg = r.get('max_guests_enforced')
+    return ('%-7s %-2s %6d %4.2f %4.2f | %8.1f %8.1f | %8s %8s %5s | '
+            '%8s %8s %5s | %4s | %6s %6s %5s | %4s | %5.1f' % (
+                r['db'].split()[0], r['layout'], r['hosts'], r['share'],
+                r['unrelated_children'], r['plain_median_ms'],
+                r['plain_p95_ms'],
+                _cell(r, 'cca_nova_median_ms', '%.1f'),
+                _cell(r, 'cca_nova_p95_ms', '%.1f'),
+                _cell(r, 'cca_nova_ratio', '%.2f'),
+                _cell(r, 'cca_root_median_ms', '%.1f'),
+                _cell(r, 'cca_root_p95_ms', '%.1f'),
+                _cell(r, 'cca_root_ratio', '%.2f'),
+                '-' if same is None else ('yes' if same else 'NO'),
+                _cell(r, 'plain_claims_per_s', '%.1f'),
+                _cell(r, 'claims_per_s', '%.1f'),
+                _cell(r, 'claims_ratio', '%.2f'),
+                '-' if maxg is None else ('yes' if maxg else 'NO'),
+                max(r['load_before']['1m'], r['load_after']['1m']))) + (
+        ' | CPU x nova %s root %s claims %s' % (
+            _cell(r, 'cca_nova_cpu_ratio', '%.2f'),
+            _cell(r, 'cca_root_cpu_ratio', '%.2f'),
+            _cell(r, 'claims_cpu_ratio', '%.2f'))) + (
+        ' | traits-only %.1f (%.2f)' % (r['root_traits_median_ms'],
+                                        r['root_traits_ratio'])
+        if 'root_traits_ratio' in r else '')
 
 
 def main(argv=None):
@@ -594,7 +869,8 @@ def main(argv=None):
         logging.basicConfig(level=logging.WARNING)
         result = run_one(_db_url(args.db), args.layout, int(args.hosts),
                          float(args.share), float(args.unrelated_children),
-                         args.runs, args.claims, args.fill)
+                         args.runs, args.claims, args.fill,
+                         args.compare_up_to, args.decompose, args.profile)
         if args.placement_path:
             import placement
             result['placement_path'] = os.path.dirname(placement.__file__)
@@ -604,6 +880,8 @@ def main(argv=None):
     out = None
     if args.json and args.json != '-':
         out = open(args.json, 'a')
+    print('load average before: %(1m).2f %(5m).2f %(15m).2f on %(cpus)d '
+          'CPUs' % load(), file=sys.stderr, flush=True)
     print(TABLE_HEAD, file=sys.stderr, flush=True)
     failed = 0
     for db in _split(args.db):
@@ -618,7 +896,11 @@ def main(argv=None):
                                '--unrelated-children', str(unrelated),
                                '--runs', str(args.runs),
                                '--claims', str(args.claims),
-                               '--fill', args.fill]
+                               '--fill', args.fill,
+                               '--compare-up-to', str(args.compare_up_to),
+                               '--profile', str(args.profile)]
+                        if args.decompose:
+                            cmd.append('--decompose')
                         if args.placement_path:
                             cmd += ['--placement-path', args.placement_path]
                         proc = subprocess.run(cmd, stdout=subprocess.PIPE,
@@ -639,6 +921,8 @@ def main(argv=None):
                             out.flush()
                         elif args.json == '-':
                             print(line, flush=True)
+    print('load average after: %(1m).2f %(5m).2f %(15m).2f on %(cpus)d '
+          'CPUs' % load(), file=sys.stderr, flush=True)
     if out is not None:
         out.close()
     return 1 if failed else 0

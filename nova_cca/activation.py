@@ -2,9 +2,10 @@
 
 Nova 34 has no plug-in point for a new memory-encryption model: the model
 enum, the ``hw:mem_encryption_model`` extra-spec validator, the
-``MemEncryptionConfig`` factory, the default model and the compute driver
-import path (``nova.virt.<name>``) are all closed. :func:`activate` opens
-them for ``arm-cca`` in the current process. It must run in every Nova
+``MemEncryptionConfig`` factory, the default model, the compute driver
+import path (``nova.virt.<name>``) and the scheduler's request filters are
+all closed. :func:`activate` opens them for ``arm-cca`` in the current
+process. It must run in every Nova
 process of a deployment (API, metadata API, conductor, scheduler, compute,
 nova-manage) before the service starts; the ``nova-cca-*`` commands and
 WSGI modules do that.
@@ -75,6 +76,7 @@ def activate():
         _register_rebuild_check()
         _register_realm_allocation_after_failed_rebuild()
         _register_realm_resize()
+        _register_realm_scheduling()
         _active = True
 
 
@@ -433,3 +435,32 @@ def _register_realm_allocation_after_failed_rebuild():
 
     _wrap(resource_tracker.ResourceTracker,
           'delete_allocation_for_evacuated_instance', make)
+
+
+def _register_realm_scheduling():
+    # The scheduler's request filters are a fixed list, read at call time
+    # by process_reqspec(); ours runs last. The Placement request is built
+    # afterwards by utils.resources_from_request_spec(), looked up on the
+    # module at call time by the scheduler manager: the realm's traits
+    # required on the root leave the unsuffixed group there (see
+    # nova_cca.scheduling).
+    from nova.scheduler import request_filter
+    from nova.scheduler import utils as scheduler_utils
+
+    from nova_cca import scheduling
+
+    realm_filter = scheduling.require_realm_traits_on_root
+    if realm_filter not in request_filter.ALL_REQUEST_FILTERS:
+        request_filter.ALL_REQUEST_FILTERS.append(realm_filter)
+
+    def make(original):
+        @functools.wraps(original)
+        def resources_from_request_spec(ctxt, spec_obj, host_manager,
+                                        enable_pinning_translate=True):
+            resources = original(ctxt, spec_obj, host_manager,
+                                 enable_pinning_translate)
+            scheduling.drop_traits_required_on_root(spec_obj, resources)
+            return resources
+        return resources_from_request_spec
+
+    _wrap(scheduler_utils, 'resources_from_request_spec', make)

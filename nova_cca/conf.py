@@ -80,12 +80,37 @@ realms whose flavor or image asks for one (hw:cca_measurement_log).
         help="""
 Where the host's realm slots appear in Placement.
 
-Both layouts answer the same scheduler request (MEM_ENCRYPTION_CONTEXT: 1
+Both layouts answer Nova's scheduler request (MEM_ENCRYPTION_CONTEXT: 1
 and the CUSTOM_HW_CPU_AARCH64_CCA trait) and both enforce max_guests.
 'root' keeps allocation candidates as cheap as for a plain request at large
 scale; 'child' is Nova's generic per-model layout (see docs/benchmarks.md).
+nova-scheduler reads this option too, unless scheduler_root_traits is set:
+with 'root' it asks for the realm's traits on the compute node provider
+(root_required), which hosts in the child layout do not match.
 Changing it on a host that runs realms moves their allocations when
 nova-compute restarts (a Placement reshape).
+"""),
+    cfg.BoolOpt(
+        'scheduler_root_traits',
+        default=None,
+        help="""
+nova-scheduler: ask Placement for a realm's traits on the compute node.
+
+When true, the scheduler sends the realm request's traits
+(CUSTOM_HW_CPU_AARCH64_CCA, CUSTOM_HW_CPU_AARCH64_CCA_* and
+COMPUTE_SECURITY_STATELESS_FIRMWARE) in root_required instead of the
+unsuffixed group's required: the same hosts in the root provider layout,
+at the cost of a plain request once Placement holds any nested provider
+(see docs/benchmarks.md). When false, the scheduler asks as Nova does,
+which matches hosts of both layouts. Unset (the default): true when this
+configuration's provider_layout is 'root', false when it is 'child', which
+is right when nova-scheduler reads the same nova.conf as the computes.
+
+Must match the computes: set it to false if any compute host uses
+provider_layout = child (a deployment mixing layouts, or one moving
+between them): root_required does not match a host whose realm traits sit
+on a child provider, so realms would not be scheduled there. Only
+nova-scheduler reads this option.
 """),
 ]
 

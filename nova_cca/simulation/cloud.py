@@ -45,6 +45,12 @@ class SimulatedCloud(harness.InProcessCloud):
     def run_scenario(self):
         started = time.monotonic()
         self._hosts = {}
+        # nova-scheduler reads nova.conf, not the hosts' own [arm_cca]: as
+        # an operator would, it asks as Nova does (required=) once a host
+        # keeps the child layout (nova_cca.scheduling)
+        if any(h.arm_cca.get('provider_layout') == 'child'
+               for h in self.scenario.hosts):
+            self.flags(scheduler_root_traits=False, group='arm_cca')
         for host in self.scenario.hosts:
             domcaps = host.domcaps_xml()
             self.progress('starting %s compute %s' % (host.arch, host.name))

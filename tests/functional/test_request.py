@@ -18,7 +18,10 @@ class RealmRequestTest(base.RealmTestBase):
         return dict(item.split(':') for item in resources.split(','))
 
     def _required(self, query):
-        return {t for r in query.get('required', []) for t in r.split(',')}
+        """Traits required anywhere: the unsuffixed group or the root (the
+        realm's, in the default layout: tests/functional/test_scheduling)."""
+        return {t for key in ('required', 'root_required')
+                for r in query.get(key, []) for t in r.split(',')}
 
     def test_flavor_extra_specs_accept_arm_cca(self):
         flavor_id = self.create_flavor()

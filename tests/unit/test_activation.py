@@ -12,8 +12,10 @@ from nova.compute import api as compute_api
 from nova.compute import resource_tracker
 from nova import exception
 from nova.notifications.objects import image as image_notification
+from nova import objects
 from nova.objects import fields
 from nova.objects import image_meta
+from nova.scheduler import request_filter
 from nova.scheduler import utils as scheduler_utils
 from nova.virt import hardware
 from nova.virt.libvirt import config as vconfig
@@ -24,6 +26,7 @@ import nova_cca
 from nova_cca import activation
 from nova_cca import detection
 from nova_cca import model
+from nova_cca import scheduling
 
 MODEL = 'hw:mem_encryption_model'
 
@@ -52,6 +55,11 @@ def _state():
             'hw_cca_measurement_algo'],
         'realm_traits': vars(scheduler_utils.ResourceRequest)[
             '_translate_mem_encryption_request'],
+        'request_filters': request_filter.ALL_REQUEST_FILTERS,
+        # appended once: same list, same length
+        'request_filter_count': len(request_filter.ALL_REQUEST_FILTERS),
+        'resources_from_request_spec':
+            scheduler_utils.resources_from_request_spec,
     }
 
 
@@ -235,6 +243,33 @@ def test_failed_rebuild_allocation_is_guarded():
     assert getattr(resource_tracker.ResourceTracker.
                    delete_allocation_for_evacuated_instance,
                    activation._MARK, False)
+
+
+def test_realm_request_filter_runs_last_once():
+    filters = request_filter.ALL_REQUEST_FILTERS
+    assert filters.count(scheduling.require_realm_traits_on_root) == 1
+    assert filters[-1] is scheduling.require_realm_traits_on_root
+    # Nova's own filters are all still there, before ours
+    assert request_filter.owner_nova_filter in filters[:-1]
+    assert request_filter.isolate_aggregates in filters[:-1]
+
+
+def test_scheduler_drops_traits_required_on_root(monkeypatch):
+    # the wrapped resources_from_request_spec hands Nova's ResourceRequest
+    # to drop_traits_required_on_root, then returns it
+    wrapped = scheduler_utils.resources_from_request_spec
+    assert getattr(wrapped, activation._MARK, False)
+    seen = []
+    monkeypatch.setattr(scheduling, 'drop_traits_required_on_root',
+                        lambda spec, res: seen.append((spec, res)))
+    spec = objects.RequestSpec(
+        flavor=objects.Flavor(name='f', vcpus=1, memory_mb=512, root_gb=1,
+                              ephemeral_gb=0, swap=0, extra_specs={}),
+        image=objects.ImageMeta.from_dict({'properties': {}}),
+        is_bfv=False)
+    resources = wrapped(None, spec, None)
+    assert seen == [(spec, resources)]
+    assert isinstance(resources, scheduler_utils.ResourceRequest)
 
 
 def test_second_call_changes_nothing(rerun):

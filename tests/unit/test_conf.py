@@ -20,7 +20,7 @@ def test_list_opts_group():
     assert group.name == 'arm_cca'
     assert set(opts) == {'max_guests', 'default_measurement_algo',
                          'provider_layout', 'personalization_value',
-                         'measurement_log'}
+                         'measurement_log', 'scheduler_root_traits'}
 
 
 @pytest.mark.parametrize('name', ['personalization_value',
@@ -39,6 +39,16 @@ def test_provider_layout_option():
     assert isinstance(opt, cfg.StrOpt)
     assert opt.default == 'root'
     assert [c for c, _ in opt.type.choices.items()] == ['root', 'child']
+
+
+def test_scheduler_root_traits_option():
+    _, opts = opts_by_name()
+    opt = opts['scheduler_root_traits']
+    assert isinstance(opt, cfg.BoolOpt)
+    # unset: follow provider_layout (nova_cca.scheduling.asks_on_root)
+    assert opt.default is None
+    assert nova.conf.CONF.arm_cca.scheduler_root_traits is None
+    assert 'provider_layout' in opt.help
 
 
 def test_max_guests_option():
