@@ -2,6 +2,7 @@
 
     nova-cca simulate [SCENARIO.yaml] [--json]
     nova-cca status [--libvirt-uri URI] [--config-file nova.conf] [--json]
+    nova-cca traits --config-file nova.conf
 """
 
 import argparse
@@ -34,7 +35,20 @@ def _parser():
                         help='nova.conf to check')
     status.add_argument('--json', action='store_true',
                         help='print the results as JSON')
+    traits = commands.add_parser(
+        'traits', help='create the realm traits in Placement (once per '
+                       'deployment, before realms are requested)')
+    traits.add_argument('--config-file', action='append', default=[],
+                        help="nova.conf with the [placement] credentials")
     return parser
+
+
+def create_traits(args):
+    from nova_cca import traits
+    adapter = traits.placement_adapter(args.config_file)
+    for trait, outcome in traits.create(adapter).items():
+        print('%s: %s' % (trait, outcome))
+    return 0
 
 
 def main(argv=None):
@@ -42,6 +56,8 @@ def main(argv=None):
     warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
     if args.command == 'simulate':
         return simulate(args)
+    if args.command == 'traits':
+        return create_traits(args)
     from nova_cca.cmd import status
     return status.main(args)
 
