@@ -336,6 +336,12 @@ class Checker:
                     for rc, used in usages.items():
                         if used > limits.get(rc, 0):
                             over.append((host, rc, used, limits[rc]))
+                            if len(over) == 1:
+                                self.figures['first over-capacity'] = (
+                                    self.api.placement(
+                                        'GET', '/resource_providers/%s/'
+                                        'inventories' % provider).json(),
+                                    usages)
                 stop.wait(0.5)
 
         watcher = threading.Thread(target=watch, daemon=True)
