@@ -13,12 +13,14 @@ def main(argv=None):
     parser.add_argument('--root', default=os.path.join(os.getcwd(),
                                                       '.deploy'),
                         help='where configs, logs and PIDs go')
-    parser.add_argument('--no-real-host', action='store_true',
-                        help='no compute on the machine\'s libvirtd')
+    parser.add_argument('--real-host', action='store_true',
+                        help="also a compute on the machine's libvirtd "
+                             '(needs a QEMU libvirt reports for this '
+                             'machine; not yet proven end to end)')
     args = parser.parse_args(argv)
     deployment = control.Deployment(args.root)
     if args.command == 'start':
-        deployment.start(real_host=False if args.no_real_host else None)
+        deployment.start(real_host=None if args.real_host else False)
         return 0
     if args.command == 'stop':
         deployment.stop()
