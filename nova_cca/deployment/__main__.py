@@ -10,8 +10,8 @@ from nova_cca.deployment import control
 def main(argv=None):
     parser = argparse.ArgumentParser(prog='tools/deploy')
     parser.add_argument('command', choices=['start', 'check', 'stop'])
-    parser.add_argument('--root', default=os.path.join(os.getcwd(),
-                                                      '.deploy'),
+    parser.add_argument('--root',
+                        default=os.path.join(os.getcwd(), '.deploy'),
                         help='where configs, logs and PIDs go')
     parser.add_argument('--real-host', action='store_true',
                         help="also a compute on the machine's libvirtd "
