@@ -389,6 +389,8 @@ class Checker:
             self.figures['refusal latency median (s)'] = round(
                 statistics.median(refusals), 1)
         self.figures['usage polls over capacity'] = len(over)
+        self.figures['load outcome'] = '%d ACTIVE, %d ERROR' % (
+            len(active), len(errors))
         expect(not over, 'usage above capacity: %s' % over[:3])
         expect(len(active) == FREE_SLOTS, '%d ACTIVE (want %d), outcomes '
                '%s' % (len(active), FREE_SLOTS,
