@@ -3,6 +3,7 @@
     nova-cca simulate [SCENARIO.yaml] [--json]
     nova-cca status [--libvirt-uri URI] [--config-file nova.conf] [--json]
     nova-cca attest verify|collect ...   (see nova_cca/cmd/attest.py)
+    nova-cca traits --config-file nova.conf
 """
 
 import argparse
@@ -38,7 +39,20 @@ def _parser():
     status.add_argument('--json', action='store_true',
                         help='print the results as JSON')
     attest.add_parser(commands)
+    traits = commands.add_parser(
+        'traits', help='create the realm traits in Placement (once per '
+                       'deployment, before realms are requested)')
+    traits.add_argument('--config-file', action='append', default=[],
+                        help="nova.conf with the [placement] credentials")
     return parser
+
+
+def create_traits(args):
+    from nova_cca import traits
+    adapter = traits.placement_adapter(args.config_file)
+    for trait, outcome in traits.create(adapter).items():
+        print('%s: %s' % (trait, outcome))
+    return 0
 
 
 def main(argv=None):
@@ -48,6 +62,8 @@ def main(argv=None):
         return simulate(args)
     if args.command == 'attest':
         return attest.main(args)
+    if args.command == 'traits':
+        return create_traits(args)
     from nova_cca.cmd import status
     return status.main(args)
 

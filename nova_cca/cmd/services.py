@@ -26,11 +26,22 @@ def scheduler():
 
 
 def compute():
-    return _run('compute')
+    """nova-compute; on a simulated host if ``compute_driver`` says so."""
+    module = importlib.import_module('nova.cmd.compute')
+    from nova_cca.simulation import process as sim_process
+    if sim_process.wants_simulated_host(sys.argv[1:]):
+        sim_process.install_fake_libvirt()
+    nova_cca.activate()
+    return module.main()
 
 
 def manage():
     return _run('manage')
+
+
+def status():
+    """nova-status (``nova-cca-status upgrade check``)."""
+    return _run('status')
 
 
 def api(argv=None):
@@ -39,7 +50,9 @@ def api(argv=None):
     Production deployments serve ``nova_cca.wsgi.osapi_compute:application``
     with a WSGI server (uwsgi, mod_wsgi). Reads the same configuration as
     that module (``OS_NOVA_CONFIG_FILES``/``OS_NOVA_CONFIG_DIR``, default
-    /etc/nova/nova.conf).
+    /etc/nova/api-paste.ini and /etc/nova/nova.conf); ``--config-file``
+    (repeatable, the api-paste.ini first) sets them. The options are this
+    command's own: Nova's parser sees none of them.
     """
     import argparse
     from wsgiref import simple_server
@@ -49,7 +62,16 @@ def api(argv=None):
         description='Serve the activated Nova compute API (development).')
     parser.add_argument('--host', default='127.0.0.1')
     parser.add_argument('--port', type=int, default=8774)
-    args = parser.parse_args(argv)
+    parser.add_argument('--config-file', action='append', default=[],
+                        help='api-paste.ini, then nova.conf (repeatable)')
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.config_file:
+        import os
+        os.environ['OS_NOVA_CONFIG_DIR'] = ''
+        os.environ['OS_NOVA_CONFIG_FILES'] = ';'.join(
+            os.path.abspath(path) for path in args.config_file)
+    # Nova's WSGI application parses sys.argv as its own options
+    del sys.argv[1:]
 
     from nova_cca.wsgi import osapi_compute
 

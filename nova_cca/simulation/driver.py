@@ -4,15 +4,23 @@
 driver and its RealmHost are the production classes; only what touches the
 machine is replaced - the libvirt connection (a per-host
 :class:`~nova_cca.simulation.libvirt.SimulatedConnection`), the node UUID
-(one per simulated host instead of one per machine) and copying instance
-disks on cold migration (a simulated host writes none).
+(one per simulated host instead of one per machine), instance disks (a
+simulated host writes none) and copying them on cold migration.
+
+A hypervisor comes from the registry below when the in-process simulation
+registered one for the host, otherwise (a compute process of its own) from
+the ``[simulated_host]`` options (:mod:`nova_cca.simulation.process`).
 """
 
 import dataclasses
+import os
 import threading
+
+from nova.virt.libvirt import utils as libvirt_utils
 
 from nova_cca import driver as realm_driver
 from nova_cca import host as realm_host
+from nova_cca.simulation import process as sim_process
 
 _lock = threading.Lock()
 _hypervisors = {}
@@ -76,8 +84,25 @@ class SimulatedLibvirtCCADriver(realm_driver.LibvirtCCADriver):
     host_class = SimulatedRealmHost
 
     def init_host(self, host):
-        self._host.attach(lookup(host))
+        self._host.attach(self._hypervisor(host))
         super().init_host(host)
+
+    @staticmethod
+    def _hypervisor(host):
+        try:
+            return lookup(host)
+        except LookupError:
+            if not sim_process.is_installed():
+                raise
+        import nova.conf
+        return sim_process.hypervisor(nova.conf.CONF, host)
+
+    def _create_image(self, context, instance, *args, **kwargs):
+        # no instance disks: only the instance directory (console log)
+        path = libvirt_utils.get_instance_path(instance)
+        created = not os.path.exists(path)
+        os.makedirs(path, exist_ok=True)
+        return created, False
 
     def _get_local_gb_info(self):
         total = self._host.hypervisor.disk_gb

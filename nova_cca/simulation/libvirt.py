@@ -8,6 +8,7 @@ it was given, keyed by instance UUID.
 
 import collections
 import functools
+import os
 import urllib.parse
 
 from lxml import etree
@@ -44,7 +45,7 @@ class SimulatedConnection(fakelibvirt.Connection):
 
     def __init__(self, arch=fields.Architecture.AARCH64, domcaps=None,
                  info=None, hostname=None, libvirt_version=LIBVIRT_VERSION,
-                 qemu_version=QEMU_VERSION):
+                 qemu_version=QEMU_VERSION, guest_xml_dir=None):
         super().__init__(
             'qemu:///system', host_info=info or host_info(arch),
             hostname=hostname,
@@ -55,6 +56,10 @@ class SimulatedConnection(fakelibvirt.Connection):
         self.domcaps = domcaps
         #: {instance uuid: [guest XML given to libvirt, oldest first]}
         self.guest_xml = collections.defaultdict(list)
+        #: a directory where the last XML of each guest is also written,
+        #: as <instance uuid>.xml (a simulated host in a process of its
+        #: own), or None
+        self.guest_xml_dir = guest_xml_dir
         #: getDomainCapabilities calls, for measuring caching
         self.domain_capability_calls = 0
         #: a libvirtError message to fail realm launches with (fault
@@ -116,6 +121,12 @@ class SimulatedConnection(fakelibvirt.Connection):
         except etree.XMLSyntaxError:
             uuid = None
         self.guest_xml[uuid].append(xml)
+        if self.guest_xml_dir and uuid:
+            os.makedirs(self.guest_xml_dir, exist_ok=True)
+            path = os.path.join(self.guest_xml_dir, '%s.xml' % uuid)
+            with open(path + '.new', 'w') as f:
+                f.write(xml)
+            os.replace(path + '.new', path)
 
     def _launch(self, xml):
         if self.refuse_realms and '<launchSecurity' in xml:

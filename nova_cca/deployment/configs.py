@@ -1,0 +1,190 @@
+"""The configuration files of the deployment (docs/deployment.md).
+
+Each writer returns the path it wrote. Files are ini documents built with
+configparser: one section per option group, nothing copied from elsewhere
+except the api-paste pipeline, which is Nova's installed one with the
+keystone middleware taken out (Nova 34 has no noauth2 strategy).
+"""
+
+import configparser
+import os
+import sys
+
+from nova_cca.deployment import topology
+
+#: the token Nova uses for Placement (keystoneauth admin_token plugin);
+#: Placement runs with noauth2, where the token "admin" is an admin
+ADMIN_TOKEN = 'admin'
+
+
+def _write(path, sections):
+    parser = configparser.RawConfigParser()
+    parser.optionxform = str
+    for section, options in sections.items():
+        if section != 'DEFAULT':
+            parser.add_section(section)
+        for key, value in options.items():
+            if value is not None:
+                parser.set(section, key, str(value))
+    with open(path, 'w') as f:
+        parser.write(f)
+    return path
+
+
+def _db(name):
+    return 'mysql+pymysql://root@%s/%s?charset=utf8' % (
+        topology.DB_HOST, name)
+
+
+def _placement_client():
+    # keystoneauth's admin_token plugin and an endpoint: no keystone
+    return {'auth_type': 'admin_token', 'token': ADMIN_TOKEN,
+            'endpoint_override': 'http://127.0.0.1:%d'
+                                 % topology.PLACEMENT_PORT}
+
+
+def _stub_endpoint(path=''):
+    return 'http://127.0.0.1:%d%s' % (topology.STUB_PORT, path)
+
+
+def _common(paths, name):
+    """What every Nova process shares: bus, Placement, images, network."""
+    return {
+        'DEFAULT': {
+            'transport_url': topology.RABBIT_URL,
+            'log_file': paths.log(name),
+            'debug': 'false',
+            'state_path': paths.host_dir(name, 'state'),
+            # realm and plain guests share the allocation figures below
+            'cpu_allocation_ratio': '1.0',
+            'ram_allocation_ratio': '1.0',
+            'disk_allocation_ratio': '1.0',
+            'reserved_host_memory_mb': '0',
+            'reserved_host_disk_mb': '0',
+            # Nova 34 waits up to 180 s for its threads on SIGTERM
+            'manager_shutdown_timeout': '5',
+            'graceful_shutdown_timeout': '5',
+        },
+        'oslo_concurrency': {'lock_path': paths.host_dir(name, 'locks')},
+        'placement': _placement_client(),
+        'glance': {'endpoint_override': _stub_endpoint(),
+                   'num_retries': '0'},
+        'neutron': {'auth_type': 'admin_token', 'token': ADMIN_TOKEN,
+                    'endpoint_override': _stub_endpoint()},
+        'cinder': {'os_region_name': 'RegionOne'},
+        'oslo_messaging_rabbit': {'heartbeat_timeout_threshold': '0'},
+    }
+
+
+def nova_conf(paths):
+    """Control plane: compute API, conductor, scheduler, nova-manage."""
+    sections = _common(paths, 'nova')
+    sections['DEFAULT'].pop('log_file')  # each process logs to stderr
+    sections['api_database'] = {'connection': _db(topology.DATABASES['api'])}
+    sections['database'] = {'connection': _db(topology.DATABASES['cell1'])}
+    sections['api'] = {'auth_strategy': 'keystone'}
+    sections['wsgi'] = {'api_paste_config': paths.conf('api-paste.ini')}
+    sections['scheduler'] = {
+        # computes are mapped to the cell as they register
+        'discover_hosts_in_cells_interval': '2',
+        'max_attempts': '1'}
+    sections['filter_scheduler'] = {'host_subset_size': '1'}
+    sections['conductor'] = {'workers': '2'}
+    sections['quota'] = {'instances': '-1', 'cores': '-1', 'ram': '-1'}
+    return _write(paths.conf('nova.conf'), sections)
+
+
+def compute_conf(paths, host, simulated=None):
+    """One compute: no [database]/[api_database] (Nova refuses them)."""
+    sections = _common(paths, host)
+    sections['DEFAULT'].update({
+        'host': host,
+        'instances_path': paths.host_dir(host, 'instances'),
+        'compute_driver': 'libvirt_cca.' + (
+            'SimulatedLibvirtCCADriver' if simulated else 'LibvirtCCADriver'),
+    })
+    sections['compute'] = {'resource_provider_association_refresh': '60'}
+    if simulated is not None:
+        sections['simulated_host'] = {
+            'domain_capabilities': simulated.domain_capabilities,
+            'arch': simulated.arch, 'vcpus': simulated.vcpus,
+            'memory_mb': simulated.memory_mb,
+            'disk_gb': simulated.disk_gb}
+        sections['arm_cca'] = {'max_guests': simulated.max_guests}
+    else:
+        sections['DEFAULT']['instance_name_template'] = (
+            topology.REAL_DOMAIN_PREFIX + '%08x')
+        sections['libvirt'] = {'virt_type': 'qemu',
+                               'connection_uri': 'qemu:///system'}
+        # privsep without sudo/rootwrap: run the helper directly
+        sections['nova_sys_admin'] = {
+            'helper_command': '%s --config-file %s' % (
+                os.path.join(os.path.dirname(sys.executable),
+                             'privsep-helper'),
+                paths.conf('compute-%s.conf' % host))}
+    return _write(paths.conf('compute-%s.conf' % host), sections)
+
+
+def placement_conf(paths):
+    sections = {
+        'DEFAULT': {'debug': 'false'},
+        'api': {'auth_strategy': 'noauth2'},
+        'placement_database': {
+            'connection': _db(topology.DATABASES['placement'])},
+    }
+    path = os.path.join(paths.etc, 'placement', 'placement.conf')
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return _write(path, sections)
+
+
+def api_paste(paths):
+    """Nova's api-paste.ini without ``authtoken``.
+
+    ``keystonecontext`` then builds the request context from the
+    X-User-Id, X-Project-Id, X-Roles and X-Auth-Token headers the clients
+    send.
+    """
+    source = os.path.join(sys.prefix, 'etc', 'nova', 'api-paste.ini')
+    parser = configparser.RawConfigParser()
+    parser.optionxform = str
+    parser.read(source)
+    for section in parser.sections():
+        for key in ('keystone', 'pipeline'):
+            if parser.has_option(section, key):
+                parts = parser.get(section, key).split()
+                parser.set(section, key, ' '.join(
+                    p for p in parts if p != 'authtoken'))
+    path = paths.conf('api-paste.ini')
+    with open(path, 'w') as f:
+        parser.write(f)
+    return path
+
+
+def uwsgi_ini(paths, name, module, port, env):
+    """uWSGI for one API: Connection: close and a 64 KiB buffer.
+
+    A compute's ``GET /traits?name=in:...`` is larger than uWSGI's 4 KiB
+    default; without ``Connection: close`` Nova's keystoneauth sessions
+    reuse connections uWSGI's http-socket has closed.
+    """
+    options = {
+        'http-socket': '127.0.0.1:%d' % port,
+        'module': module,
+        'master': 'true',
+        'processes': '2',
+        'threads': '8',
+        'lazy-apps': 'true',
+        'die-on-term': 'true',
+        'buffer-size': '65535',
+        'add-header': 'Connection: close',
+        'need-app': 'true',
+        'enable-threads': 'true',
+        'thunder-lock': 'true',
+        'logto': paths.log(name),
+    }
+    lines = ['[uwsgi]'] + ['%s = %s' % kv for kv in options.items()]
+    lines += ['env = %s=%s' % kv for kv in env.items()]
+    path = paths.conf('%s-uwsgi.ini' % name)
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    return path

@@ -1,0 +1,51 @@
+"""The realm traits, created in Placement before any CCA host registers.
+
+A realm request names ``CUSTOM_HW_CPU_AARCH64_CCA`` (and, when the user
+picks one, a measurement-algorithm trait). Placement answers a query for a
+custom trait nobody created with 400 "No such trait(s)", which Nova's
+scheduler logs as an ERROR before giving No valid host; created up front,
+the same request simply finds no host. ``nova-cca traits`` does it with
+the ``[placement]`` credentials of nova.conf.
+"""
+
+from nova_cca import model
+
+#: PUT /traits/{name} needs Placement microversion 1.6
+MICROVERSION = '1.6'
+
+
+def realm_traits():
+    """Every trait a realm request can name."""
+    return [model.REALM_TRAIT] + [model.measurement_trait(algo)
+                                  for algo in model.MEASUREMENT_ALGORITHMS]
+
+
+def create(adapter):
+    """PUT each realm trait; returns {trait: 'created'|'exists'}.
+
+    :param adapter: a keystoneauth Adapter for Placement
+    """
+    outcome = {}
+    for trait in realm_traits():
+        response = adapter.put('/traits/%s' % trait,
+                               microversion=MICROVERSION, raise_exc=False)
+        if response.status_code == 201:
+            outcome[trait] = 'created'
+        elif response.status_code == 204:
+            outcome[trait] = 'exists'
+        else:
+            raise RuntimeError('Placement refused trait %s: %s %s' % (
+                trait, response.status_code, response.text[:200]))
+    return outcome
+
+
+def placement_adapter(config_files):
+    """A Placement adapter from ``[placement]`` of the given nova.conf."""
+    import nova.conf
+    from nova import utils
+
+    args = []
+    for path in config_files:
+        args += ['--config-file', path]
+    nova.conf.CONF(args, project='nova')
+    return utils.get_ksa_adapter('placement')

@@ -1,0 +1,54 @@
+"""Realm traits created in Placement at deployment time."""
+
+import pytest
+
+from nova_cca import traits
+
+
+class Response:
+    def __init__(self, status_code, text=''):
+        self.status_code = status_code
+        self.text = text
+
+
+class PlacementAdapter:
+    """Records PUT /traits/{name} like Placement answers it."""
+
+    def __init__(self, existing=(), refuse=None):
+        self.existing = set(existing)
+        self.refuse = refuse
+        self.calls = []
+
+    def put(self, url, microversion=None, raise_exc=True):
+        self.calls.append((url, microversion))
+        name = url.rsplit('/', 1)[1]
+        if name == self.refuse:
+            return Response(400, 'bad trait')
+        if name in self.existing:
+            return Response(204)
+        self.existing.add(name)
+        return Response(201)
+
+
+def test_realm_traits():
+    assert traits.realm_traits() == [
+        'CUSTOM_HW_CPU_AARCH64_CCA',
+        'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA256',
+        'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA512']
+
+
+def test_create_then_exists():
+    adapter = PlacementAdapter(existing={'CUSTOM_HW_CPU_AARCH64_CCA'})
+    outcome = traits.create(adapter)
+    assert outcome['CUSTOM_HW_CPU_AARCH64_CCA'] == 'exists'
+    assert outcome['CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA512'] == \
+        'created'
+    assert all(mv == '1.6' for _, mv in adapter.calls)
+    assert set(traits.create(adapter).values()) == {'exists'}
+
+
+def test_refusal_names_the_trait():
+    adapter = PlacementAdapter(
+        refuse='CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA256')
+    with pytest.raises(RuntimeError, match='MEASUREMENT_SHA256: 400'):
+        traits.create(adapter)
