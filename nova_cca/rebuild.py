@@ -11,6 +11,7 @@ server's NUMA topology; the user boots a new server instead.
 from nova import exception
 from nova import objects
 
+from nova_cca import measurement
 from nova_cca import request
 
 
@@ -40,6 +41,12 @@ def check_new_image(instance, flavor, image):
     current = request.encryption_request(flavor, instance.image_meta)
     wanted = request.encryption_request(flavor, new_meta)
     if current == wanted:
+        # a realm also keeps how it is measured (algorithm, RPV, log)
+        measurement.refuse_change(
+            measurement.realm_request(flavor, instance.image_meta),
+            measurement.realm_request(flavor, new_meta),
+            'Rebuild with image %s' % (
+                new_meta.id if 'id' in new_meta else image.get('id')))
         return
     old_props, new_props = _properties(instance.image_meta), _properties(
         new_meta)

@@ -297,6 +297,23 @@ class RefusalTest(MeasurementTestBase):
                 **{ALGO_PROP: 'sha512'})}}))
         self.assertIn(ALGO_PROP, text)
 
+    def test_rebuild_that_changes_the_measurement_is_refused(self):
+        server = self.boot(self.realm_flavor(),
+                           self.realm_image(**{RPV_PROP: 'uuid'}))
+        for properties, fragment in (
+                ({}, 'personalization uuid -> unset'),
+                ({RPV_PROP: 'uuid', ALGO_PROP: 'sha256'},
+                 'measurement_algo unset -> sha256'),
+                ({RPV_PROP: 'uuid', LOG_PROP: 'true'},
+                 'measurement_log false -> true')):
+            text = self.refused(lambda: self.api.post_server_action(
+                server['id'], {'rebuild': {'imageRef': self.realm_image(
+                    **properties)}}))
+            self.assertIn(fragment, text)
+        self.assertEqual('ACTIVE', self.api.get_server(server['id'])[
+            'status'])
+        self.assert_measured(server, rpv=True)
+
     def test_resize_that_changes_the_measurement_is_refused(self):
         server = self.boot(self.flavor(**{ALGO_SPEC: 'sha256',
                                           LOG_SPEC: 'true'}),

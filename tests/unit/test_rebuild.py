@@ -114,3 +114,29 @@ def test_keeps_allocation_after_failure(host, node, node_type, props,
     instance = Instance(props)
     assert rebuild.keeps_allocation_after_failure(
         instance, host, node, node_type) is keeps
+
+
+@pytest.mark.parametrize('old, new, fragment', [
+    ({}, {'hw_cca_personalization': 'uuid'}, 'personalization unset -> uuid'),
+    ({'hw_cca_personalization': 'uuid'}, {}, 'personalization uuid -> unset'),
+    ({'hw_cca_measurement_algo': 'sha256'},
+     {'hw_cca_measurement_algo': 'sha512'},
+     'measurement_algo sha256 -> sha512'),
+    ({'hw_cca_measurement_log': 'true'}, {}, 'measurement_log true -> false'),
+])
+def test_rebuild_changing_how_the_realm_is_measured_is_refused(
+        old, new, fragment):
+    instance = Instance(dict(REALM, **old), specs=REALM_FLAVOR)
+    with pytest.raises(exception.FlavorImageConflict) as info:
+        rebuild.check_new_image(instance, instance.flavor,
+                                image(dict(REALM, **new)))
+    assert fragment in str(info.value)
+    assert 'Rebuild with image new-image' in str(info.value)
+
+
+def test_rebuild_keeping_how_the_realm_is_measured_passes():
+    props = dict(REALM, hw_cca_personalization='uuid',
+                 hw_cca_measurement_log='true')
+    instance = Instance(props, specs=dict(
+        REALM_FLAVOR, **{'hw:cca_measurement_algo': 'sha256'}))
+    rebuild.check_new_image(instance, instance.flavor, image(props))
