@@ -327,4 +327,7 @@ def test_only_the_activation_module_patches_nova():
         text = text.replace('monkey_patch.patch(', '')
         offenders += ['%s: %s' % (path.relative_to(root), m.group(0))
                       for m in patching.finditer(text)]
-    assert offenders == []
+    # A simulated compute process stands in Nova's fake libvirt for the
+    # libvirt binding (not Nova) before Nova imports it.
+    allowed = ["simulation/process.py:     sys.modules['libvirt'] = "]
+    assert sorted(offenders) == allowed

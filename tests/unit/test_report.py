@@ -13,7 +13,8 @@ def _step(**fields):
 
 
 def _text(*steps):
-    return report.Report({'hosts': [], 'providers': [], 'steps': list(steps)},
+    return report.Report({'hosts': [], 'providers': [], 'steps': list(steps),
+                          'audit': {'clean': True, 'violations': []}},
                          'test', None).to_text()
 
 
