@@ -131,6 +131,13 @@ def placement_conf(paths):
         'api': {'auth_strategy': 'noauth2'},
         'placement_database': {
             'connection': _db(topology.DATABASES['placement'])},
+        # Placement retries a conflicting allocation write inside the
+        # request's own transaction: on MariaDB/MySQL (REPEATABLE READ) the
+        # retry checks capacity against the transaction's old snapshot but
+        # the provider generation read afresh, and over-fills a provider
+        # (docs/deployment.md). One attempt per request: the conflict goes
+        # back to Nova, whose report client retries it as a new request.
+        'placement': {'allocation_conflict_retry_count': '1'},
     }
     path = os.path.join(paths.etc, 'placement', 'placement.conf')
     os.makedirs(os.path.dirname(path), exist_ok=True)
