@@ -13,7 +13,6 @@ A scenario may name a document of its own; :func:`read` checks it.
 import importlib.resources
 
 from lxml import etree
-from nova.virt.libvirt import config as vconfig
 
 CCA_SHA256_SHA512 = 'cca-sha256-sha512.xml'
 CCA_SHA256 = 'cca-sha256.xml'
@@ -82,6 +81,10 @@ def read(path):
                                       % (path, root.tag))
     # as libvirt returns it: text without an XML declaration
     text = etree.tostring(root, encoding='unicode')
+    # Imported here: nova.virt.libvirt loads the libvirt driver, which a
+    # simulated compute process may only import after it installed the
+    # fake libvirt (simulation.process reads its options through here).
+    from nova.virt.libvirt import config as vconfig
     try:
         vconfig.LibvirtConfigDomainCaps().parse_str(text)
     except Exception as e:  # whatever Nova's parser raises

@@ -80,3 +80,17 @@ def test_options_listed_for_oslo_config():
                                       'memory_mb', 'disk_gb', 'arch',
                                       'node_uuid'}
     assert all(isinstance(o, cfg.Opt) for o in opts)
+
+
+def test_reading_the_options_loads_no_libvirt_module():
+    # A simulated compute process installs the fake libvirt after reading
+    # its options and before Nova's libvirt modules load.
+    import subprocess
+    import sys
+    code = ("import sys, nova.cmd.compute\n"
+            "from nova_cca.simulation import process\n"
+            "print(sorted(m for m in sys.modules\n"
+            "             if m.startswith('nova.virt.libvirt')))\n")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == '[]'
