@@ -140,7 +140,8 @@ def periodic(runs):
         def run_scenario(self):
             super().run_scenario()
             ctx = nova_context.get_admin_context()
-            hosts = {'cca': self._hosts['cca-1'], 'plain': self._hosts['arm-1']}
+            hosts = {'cca': self._hosts['cca-1'],
+                     'plain': self._hosts['arm-1']}
             calls_at_start = {k: h.connection.domain_capability_calls
                               for k, h in hosts.items()}
             for h in hosts.values():  # warm-up, untimed
@@ -203,9 +204,9 @@ def memory_child_without():
     os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
     from nova import monkey_patch
     monkey_patch.patch()
-    import sysconfig
     from nova import context as nova_context
     from nova.tests.functional.libvirt import base as libvirt_base
+    import sysconfig
     measured = {}
     paste = os.path.join(sysconfig.get_path('data'), 'etc', 'nova',
                          'api-paste.ini')

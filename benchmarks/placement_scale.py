@@ -218,7 +218,8 @@ def plain_request():
 def root_traits_request():
     """The plain request plus the realm's traits in root_required, without
     MEM_ENCRYPTION_CONTEXT (``--decompose``): what the traits cost apart
-    from the resource class."""
+    from the resource class.
+    """
     return _query(FLAVOR, root_required=REALM_REQUIRED)
 
 
@@ -237,7 +238,8 @@ def realm_request(layout, form):
 
 def requests_for(layout):
     """(plain query, CCA query): what the scheduler sends (1.36), with
-    nova-cca active and [arm_cca] provider_layout matching ``layout``."""
+    nova-cca active and [arm_cca] provider_layout matching ``layout``.
+    """
     return plain_request(), realm_request(layout, SENT_FORM[layout])
 
 
@@ -251,9 +253,9 @@ class Placement:
         from oslo_policy import opts as policy_opts
         from placement import conf as placement_conf
         from placement import context
+        from placement.db.sqlalchemy import migration
         from placement import db_api
         from placement import deploy
-        from placement.db.sqlalchemy import migration
 
         self.url = url
         self.conf = cfg.ConfigOpts()
@@ -535,7 +537,8 @@ def timed_call(placement, method, path, body=None, server_pid=None):
 
 def forms_of(layout):
     """Realm request forms worth timing: the root form selects nothing in
-    layout A (the realm traits are on the child)."""
+    layout A (the realm traits are on the child).
+    """
     return ('nova',) if layout == 'A' else FORMS
 
 
@@ -566,8 +569,8 @@ def _max_guests_enforced(placement, layout, host_uuid, queries):
     still offered to plain servers).
     """
     carrier = host_uuid if layout == 'R' else node_uuid(
-        placement.get_json('/resource_providers/%s' % host_uuid)['name']
-        + '_arm_cca')
+        placement.get_json('/resource_providers/%s' % host_uuid)['name'] +
+        '_arm_cca')
     base = '/resource_providers/%s/inventories' % carrier
     current = placement.get_json(base)
     record = dict(REALM_INVENTORY, total=1)

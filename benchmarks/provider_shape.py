@@ -186,7 +186,8 @@ def _has_layout_option():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog='python -m benchmarks.provider_shape')
+    parser = argparse.ArgumentParser(
+        prog='python -m benchmarks.provider_shape')
     parser.add_argument('--json', action='store_true')
     parser.add_argument('--dump-fill', choices=('bulk', 'objects'),
                         help=argparse.SUPPRESS)

@@ -329,7 +329,8 @@ def domain_caps_features_registered():
 class _LazyDriverModule(types.ModuleType):
     """``nova.virt.libvirt_cca``: imports a driver on first use, so that
     processes which never load a compute driver do not import the libvirt
-    driver."""
+    driver.
+    """
 
     def __getattr__(self, name):
         if name not in DRIVERS:

@@ -135,7 +135,8 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
 
     def _realm_layout(self):
         """The layout object for [arm_cca] provider_layout (one per name
-        and service start)."""
+        and service start).
+        """
         name = self._host.realm_layout
         if name not in self._realm_layouts:
             self._realm_layouts[name] = realm_tree.layout(name)

@@ -5,9 +5,11 @@ RFC series and its forks define it (see docs/operator-guide.md). An
 optional child is written only when the host advertises it.
 """
 
+from lxml import etree
 from nova import exception
 from nova.virt.libvirt import config as vconfig
-from lxml import etree
+
+from nova_cca.i18n import _
 
 
 class LibvirtConfigGuestRealmLaunchSecurity(vconfig.LibvirtConfigObject):
@@ -69,8 +71,8 @@ def choose_measurement_algo(configured, advertised, requested=None):
     if requested:
         if requested not in advertised:
             raise RealmSettingUnavailable(reason=(
-                'measurement algorithm %s asked for, libvirt advertises %s'
-                % (requested, ', '.join(advertised) or 'none')))
+                _('measurement algorithm %s asked for, libvirt advertises '
+                  '%s') % (requested, ', '.join(advertised) or 'none')))
         return requested
     if configured and configured in advertised:
         return configured

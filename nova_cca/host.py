@@ -134,13 +134,15 @@ class RealmHost(host.Host):
         """The traits of a realm host: the CCA trait, one per measurement
         algorithm libvirt lists, and those of the realm settings the
         deployer enables ([arm_cca] personalization_value,
-        measurement_log)."""
+        measurement_log).
+        """
         return [model.REALM_TRAIT] + self.measurement_traits
 
     @property
     def measurement_traits(self):
         """Traits for the algorithms libvirt advertises and the realm
-        settings the deployer enables."""
+        settings the deployer enables.
+        """
         options = self.conf.arm_cca
         return measurement.host_traits(
             self.realm_capability.measurement_algos,

@@ -9,6 +9,7 @@ migration, resize, rebuild, evacuate, shelve/unshelve) keep working.
 from nova import exception
 from nova.virt import hardware
 
+from nova_cca.i18n import _
 from nova_cca import model
 
 #: compute API methods refused for realms, with the action name reported.
@@ -39,6 +40,6 @@ def refuse_for_realm(instance, operation):
         raise RealmOperationRefused(
             instance_uuid=instance.uuid,
             attr='Arm CCA realm',
-            state=('mode: the host can neither save nor move realm memory, '
-                   'so %s is impossible' % operation),
+            state=(_('mode: the host can neither save nor move realm '
+                     'memory, so %s is impossible') % operation),
             method=operation)

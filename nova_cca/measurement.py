@@ -32,6 +32,7 @@ import dataclasses
 from nova import exception
 from oslo_utils import strutils
 
+from nova_cca.i18n import _
 from nova_cca import model
 
 ALGO = 'cca_measurement_algo'
@@ -115,14 +116,15 @@ def _parse(setting, key, value):
     if setting == ALGO:
         if text not in model.MEASUREMENT_ALGORITHMS:
             raise exception.FlavorImageConflict(
-                '%s=%s is not a measurement algorithm (valid: %s).' %
+                _('%s=%s is not a measurement algorithm (valid: %s).') %
                 (key, text, ', '.join(model.MEASUREMENT_ALGORITHMS)))
         return text
     if setting == PERSONALIZATION:
         if text not in PERSONALIZATION_SOURCES:
             raise exception.FlavorImageConflict(
-                '%s=%s is not a personalization value source (valid: %s).'
-                % (key, text, ', '.join(PERSONALIZATION_SOURCES)))
+                _('%s=%s is not a personalization value source '
+                  '(valid: %s).') %
+                (key, text, ', '.join(PERSONALIZATION_SOURCES)))
         return text
     if isinstance(value, bool):
         return value
@@ -130,7 +132,7 @@ def _parse(setting, key, value):
         return strutils.bool_from_string(text, strict=True)
     except ValueError:
         raise exception.FlavorImageConflict(
-            '%s=%s is not a boolean (true or false).' % (key, text)
+            _('%s=%s is not a boolean (true or false).') % (key, text)
         ) from None
 
 
@@ -150,7 +152,7 @@ def requested_settings(flavor, image_meta):
         if (by_flavor is not None and by_image is not None and
                 by_flavor != by_image):
             raise exception.FlavorImageConflict(
-                '%s has %s=%s, but %s has %s=%s: ask for one value.' %
+                _('%s has %s=%s, but %s has %s=%s: ask for one value.') %
                 (flavor_label, flavor_key(setting),
                  _flavor_value(flavor, setting), image_label,
                  image_key(setting), _image_value(image_meta, setting)))
@@ -179,9 +181,9 @@ def check_request(flavor, image_meta, mem_enc_config):
             if _image_value(image_meta, setting) is not None:
                 keys.append(image_key(setting))
         raise exception.FlavorImageConflict(
-            '%s %s for Arm CCA realms only (hw:mem_encryption=true and '
-            'hw:mem_encryption_model=%s, or the same image properties), '
-            'but %s and %s ask for %s.' % (
+            _('%s %s for Arm CCA realms only (hw:mem_encryption=true and '
+              'hw:mem_encryption_model=%s, or the same image properties), '
+              'but %s and %s ask for %s.') % (
                 ', '.join(keys), 'is' if len(keys) == 1 else 'are',
                 model.ARM_CCA,
                 *_label(flavor, image_meta),
@@ -254,8 +256,8 @@ def refuse_change(current, new, operation):
                for field in dataclasses.fields(RealmRequest)
                if getattr(current, field.name) != getattr(new, field.name)]
     raise exception.FlavorImageConflict(
-        '%s would change how the Arm CCA realm is measured (%s); a realm '
-        'keeps its measurement settings for its life.' %
+        _('%s would change how the Arm CCA realm is measured (%s); a '
+          'realm keeps its measurement settings for its life.') %
         (operation, ', '.join(changes)))
 
 

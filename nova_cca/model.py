@@ -11,6 +11,8 @@ from nova.objects import fields
 from nova.virt import hardware
 from oslo_utils import strutils
 
+from nova_cca.i18n import _
+
 ARM_CCA = 'arm-cca'
 #: how Nova spells the model in hooks and provider names (``arm_cca``)
 MODEL_KEY = ARM_CCA.replace('-', '_')
@@ -73,8 +75,8 @@ class RealmEncryptionConfig(hardware.MemEncryptionConfig):
             arch = props.get(key)
             if arch is not None and arch != AARCH64:
                 raise exception.FlavorImageConflict(
-                    "Arm CCA realm requested by %s, but image %s has "
-                    "%s=%s: realms run only on %s hosts." %
+                    _("Arm CCA realm requested by %s, but image %s has "
+                      "%s=%s: realms run only on %s hosts.") %
                     (by, image, key, arch, AARCH64))
 
         # Explicit, as for every encryption model: stateless firmware is
@@ -82,24 +84,25 @@ class RealmEncryptionConfig(hardware.MemEncryptionConfig):
         firmware = props.get('hw_firmware_type')
         if firmware != REALM_FIRMWARE_TYPE:
             raise exception.FlavorImageConflict(
-                "Arm CCA realm requested by %s, but image %s has "
-                "hw_firmware_type=%s: realms boot only with "
-                "hw_firmware_type=%s." % (by, image, firmware or 'unset',
+                _("Arm CCA realm requested by %s, but image %s has "
+                  "hw_firmware_type=%s: realms boot only with "
+                  "hw_firmware_type=%s.") % (by, image, firmware or 'unset',
                                           REALM_FIRMWARE_TYPE))
 
         mach_type = machine_type or props.get('hw_machine_type')
         if mach_type is not None and not self._is_virt_machine(mach_type):
             raise exception.InvalidMachineType(
-                "Arm CCA realm requested by %s, but image %s has "
-                "hw_machine_type=%s: realms need the '%s' machine type." %
+                _("Arm CCA realm requested by %s, but image %s has "
+                  "hw_machine_type=%s: realms need the '%s' machine "
+                  "type.") %
                 (by, image, mach_type, REALM_MACHINE_TYPE))
 
         if not hardware.get_stateless_firmware_constraint(image_meta):
             stateless = props.get('hw_firmware_stateless')
             raise exception.StatelessFirmwareRequired(
-                "Arm CCA realm requested by %s, but image %s has "
-                "hw_firmware_stateless=%s: realm firmware keeps no NVRAM, "
-                "set hw_firmware_stateless=true." %
+                _("Arm CCA realm requested by %s, but image %s has "
+                  "hw_firmware_stateless=%s: realm firmware keeps no "
+                  "NVRAM, set hw_firmware_stateless=true.") %
                 (by, image, 'unset' if stateless is None else
                  strutils.bool_from_string(stateless)))
 

@@ -11,6 +11,7 @@ server's NUMA topology; the user boots a new server instead.
 from nova import exception
 from nova import objects
 
+from nova_cca.i18n import _
 from nova_cca import measurement
 from nova_cca import request
 
@@ -58,9 +59,9 @@ def check_new_image(instance, flavor, image):
         for key in changed)
     raise EncryptionRequestChanged(
         image_id=new_meta.id if 'id' in new_meta else image.get('id'),
-        reason=('a rebuild cannot change the memory encryption of server '
-                '%s from %s to %s (image %s); boot a new server instead'
-                % (instance.uuid, current, wanted,
+        reason=(_('a rebuild cannot change the memory encryption of '
+                  'server %s from %s to %s (image %s); boot a new server '
+                  'instead') % (instance.uuid, current, wanted,
                    described or 'properties ' +
                    ', '.join(request.REQUEST_PROPERTIES))))
 

@@ -31,10 +31,10 @@ nova-scheduler only:
 A request that is not a realm request is never changed.
 """
 
-import os_resource_classes as orc
-import os_traits
 from nova.scheduler import request_filter
 from nova.scheduler import utils as scheduler_utils
+import os_resource_classes as orc
+import os_traits
 from oslo_log import log as logging
 
 import nova.conf

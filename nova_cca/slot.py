@@ -7,6 +7,7 @@ becomes a plain guest, nor a realm beyond the host's ``max_guests``.
 
 from nova import exception
 
+from nova_cca.i18n import _
 from nova_cca import provider_tree
 
 
@@ -18,8 +19,8 @@ class RealmCannotRun(exception.NovaException):
     message as the instance fault.
     """
 
-    msg_fmt = ('Arm CCA realm %(instance_uuid)s cannot run on %(host)s: '
-               '%(reason)s; it is not started as a plain guest.')
+    msg_fmt = _('Arm CCA realm %(instance_uuid)s cannot run on %(host)s: '
+                '%(reason)s; it is not started as a plain guest.')
 
 
 def holds_slot(allocations, provider_uuids):

@@ -84,7 +84,8 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
     @property
     def libvirt_uri(self):
         """--libvirt-uri, else [libvirt] connection_uri, else the system
-        QEMU."""
+        QEMU.
+        """
         return (self._libvirt_uri or self.conf.libvirt.connection_uri or
                 'qemu:///system')
 

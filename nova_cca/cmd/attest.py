@@ -200,7 +200,8 @@ def verify(args):
 
 def _read_token(path, limit):
     """At most ``limit + 1`` bytes, so that decode can refuse a larger
-    input without reading all of it."""
+    input without reading all of it.
+    """
     if path == '-':
         return sys.stdin.buffer.read(limit + 1)
     with open(path, 'rb') as f:

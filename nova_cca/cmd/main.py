@@ -79,7 +79,8 @@ MAX_MESSAGE = 300
 
 def _fail(args, code, message, place=None):
     """One line on standard error; with --json, an error document on
-    standard output as well."""
+    standard output as well.
+    """
     message = ' '.join(str(message).split())
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE - 3] + '...'

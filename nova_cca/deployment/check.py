@@ -13,10 +13,10 @@ import time
 
 from lxml import etree
 
-from nova_cca import model
 from nova_cca.deployment import client as rest
 from nova_cca.deployment import control
 from nova_cca.deployment import topology
+from nova_cca import model
 
 REALM_SPECS = {'hw:mem_encryption': 'true',
                'hw:mem_encryption_model': 'arm-cca'}

@@ -212,7 +212,8 @@ class SimulatedCloud(harness.InProcessCloud):
     def _host_step(self, step, result):
         """host-down: the compute service stops and an operator marks it
         forced down (as before an evacuation); host-up: unmarked, and a new
-        compute service starts on the host."""
+        compute service starts on the host.
+        """
         host = self._hosts[step.host]
         (service,) = self.admin_api.get_services(binary='nova-compute',
                                                  host=step.host)
@@ -231,7 +232,8 @@ class SimulatedCloud(harness.InProcessCloud):
 
     def _finish(self, server, expected, outcome, result):
         """The outcome of an accepted request: the server settled in the
-        expected status and its last instance action had no error."""
+        expected status and its last instance action had no error.
+        """
         result['status'] = server['status']
         errors = self._action_errors(server['id'])
         if server['status'] == expected and not errors:
@@ -246,7 +248,8 @@ class SimulatedCloud(harness.InProcessCloud):
 
     def _action_errors(self, server_id):
         """The error of each failed event of the server's last instance
-        action, oldest first: ``[on HOST: ]details (event)``."""
+        action, oldest first: ``[on HOST: ]details (event)``.
+        """
         actions = self.admin_api.get_instance_actions(server_id)
         if not actions:
             return []

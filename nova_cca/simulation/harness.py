@@ -76,7 +76,8 @@ def start(activate=True):
 def keep_noload_a_warning():
     """SQLAlchemy 2.1 deprecates ``noload()``, which Nova 34 uses when it
     buries an instance in cell0; Nova's WarningsFixture would turn it into
-    an error (and the API into a 500). Call after that fixture's set-up."""
+    an error (and the API into a 500). Call after that fixture's set-up.
+    """
     warnings.filterwarnings(
         'ignore', message=r'The noload\(\) option is deprecated',
         category=sqla_exc.SADeprecationWarning)
@@ -143,7 +144,8 @@ class PlacementRequestLog(fixtures.Fixture):
 
     def query_strings(self, method, path_end):
         """Query string of every ``method`` request to a path ending in
-        ``path_end``, in order."""
+        ``path_end``, in order.
+        """
         return [uri.partition('?')[2] for m, uri in self.requests
                 if m == method and uri.partition('?')[0].endswith(path_end)]
 
@@ -207,7 +209,8 @@ class PlacementView:
 
     def providers(self):
         """Every provider, sorted by name: :meth:`provider`'s record plus
-        ``name`` and ``parent`` (the parent's name, or None)."""
+        ``name`` and ``parent`` (the parent's name, or None).
+        """
         found = self._get('/resource_providers')['resource_providers']
         names = {p['uuid']: p['name'] for p in found}
         out = []
@@ -232,7 +235,8 @@ class SettleTimeout(Exception):
 def settled(server, statuses=None):
     """Whether Nova has finished with ``server`` (an API server document):
     no task in progress and not in a busy status; with ``statuses``, also
-    in one of them."""
+    in one of them.
+    """
     if server.get('OS-EXT-STS:task_state') or \
             server['status'] in BUSY_STATUSES:
         return False

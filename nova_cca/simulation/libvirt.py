@@ -152,7 +152,8 @@ class SimulatedConnection(fakelibvirt.Connection):
     def _migrate(self, domain, dconnuri, params, flags):
         """Live-migrate ``domain`` as libvirt would: the destination host
         (found by the host name in the URI) starts the guest from the
-        destination XML Nova gives, and the source job completes."""
+        destination XML Nova gives, and the source job completes.
+        """
         destination = urllib.parse.urlparse(dconnuri).hostname
         try:
             connection = sim_driver.lookup(destination).connection

@@ -215,7 +215,8 @@ class _Loader(yaml.SafeLoader):
 def _check_size(document, source):
     """Refuse documents larger than MAX_NODES or deeper than MAX_DEPTH
     once YAML aliases are expanded (a few lines of aliases can stand for
-    billions of values)."""
+    billions of values).
+    """
     count = 0
     stack = [(document, 1)]
     while stack:
@@ -293,7 +294,8 @@ def _list(document, key):
 
 def _int(value, where, minimum=1, maximum=MAX_INT, why=''):
     """An integer (not a boolean, not a number with a fraction) from
-    ``minimum`` to ``maximum``; ``why`` explains the bounds."""
+    ``minimum`` to ``maximum``; ``why`` explains the bounds.
+    """
     if isinstance(value, bool) or not isinstance(value, int):
         raise ScenarioError(where, 'expected an integer, got %s %s' % (
             _type_name(value), _show(value)))
@@ -305,7 +307,8 @@ def _int(value, where, minimum=1, maximum=MAX_INT, why=''):
 
 def _text(value, where, what='a string', maximum=MAX_NAME):
     """A non-empty printable string of at most ``maximum`` characters,
-    without leading or trailing white space (Nova's names)."""
+    without leading or trailing white space (Nova's names).
+    """
     if not isinstance(value, str):
         raise ScenarioError(where, 'expected %s, got %s %s' % (
             what, _type_name(value), _show(value)))
@@ -425,7 +428,8 @@ def _domcaps(value, where, base_dir):
 
 def _config_value(opt, value, where):
     """``value`` of ``[arm_cca] opt`` as nova.conf would hold it, typed as
-    YAML writes it: integers as integers, strings as strings."""
+    YAML writes it: integers as integers, strings as strings.
+    """
     if value is None:
         return None
     if isinstance(opt, cfg.IntOpt):
@@ -481,13 +485,14 @@ def _flavor(raw, where, seen):
 
 def _extra_spec(key, value, where, flavor):
     """Check an extra spec as Nova's API will (at the latest microversion,
-    with nova-cca active): its key pattern and Nova's validators."""
+    with nova-cca active): its key pattern and Nova's validators.
+    """
     if not EXTRA_SPEC_KEY.match(key):
         raise ScenarioError(where, 'flavor %s: Nova accepts extra spec keys '
                             'of letters, digits and -_:. only' % flavor)
-    import nova_cca
     from nova.api.validation.extra_specs import validators
     from nova import exception
+    import nova_cca
     nova_cca.activate()
     if not validators.VALIDATORS:
         validators.load_validators()
@@ -615,7 +620,8 @@ class _Steps:
 
 def _no_provider_clash(hosts):
     """A host called '<other host>_arm_cca' would take the name of the
-    other host's realm provider (Nova's child layout)."""
+    other host's realm provider (Nova's child layout).
+    """
     names = {h.name.lower(): h.name for h in hosts}
     for i, host in enumerate(hosts):
         lower = host.name.lower()

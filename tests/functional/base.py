@@ -1,5 +1,6 @@
 """Functional test base: Nova's real API, conductor, scheduler and compute
-services in-process, real Placement, and simulated aarch64 hosts."""
+services in-process, real Placement, and simulated aarch64 hosts.
+"""
 
 import copy
 import uuid
@@ -70,7 +71,8 @@ class RealmTestBase(harness.InProcessCloud):
 
     def provider(self, name):
         """{'uuid', 'inventories', 'traits', 'usages'} of a provider;
-        ``traits`` is a set."""
+        ``traits`` is a set.
+        """
         provider = self.placement_view.provider(name)
         if provider is not None:
             provider['traits'] = set(provider['traits'])

@@ -330,17 +330,13 @@ class RealmLifecycleTest(base.RealmTestBase):
         server = self.boot(self.flavor, self.realm_image_id)
         source = server['OS-EXT-SRV-ATTR:host']
         target = 'cca-2' if source == 'cca-1' else 'cca-1'
-        self.hosts[source].stop()
-        (service,) = self.admin_api.get_services(host=source,
-                                                 binary='nova-compute')
-        self.admin_api.put_service(service['id'], {'forced_down': True})
+        self.force_down(source)
         server = self._evacuate_server(server, expected_host=target,
                                        expected_state='SHUTOFF')
         self._start_server(server)
         # the source comes back, deletes the evacuated guest and frees its
         # allocation there
-        self.hosts[source].start()
-        self.admin_api.put_service(service['id'], {'forced_down': False})
+        self.force_up(source)
         server = self.assert_realm_on_cca_host(server)
         self.assertEqual(target, server['OS-EXT-SRV-ATTR:host'])
         self.assertEqual(0, self.provider(self.realm_provider(source))[

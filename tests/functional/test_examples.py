@@ -1,5 +1,6 @@
 """Every scenario in examples/ runs in the simulated cloud with a clean
-integrity audit (in this process, through nova_cca.simulation.cloud)."""
+integrity audit (in this process, through nova_cca.simulation.cloud).
+"""
 
 import pathlib
 

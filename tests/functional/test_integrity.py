@@ -1,5 +1,6 @@
 """The realm promise on every path: a realm on a CCA host holding its slot,
-or a clear refusal (issue 9)."""
+or a clear refusal (issue 9).
+"""
 
 from lxml import etree
 from nova.tests.functional.api import client

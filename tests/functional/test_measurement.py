@@ -387,10 +387,7 @@ class LifecycleTest(MeasurementTestBase):
     def test_evacuate(self):
         server = self.boot_measured()
         source, target = server['OS-EXT-SRV-ATTR:host'], self.other(server)
-        self.hosts[source].stop()
-        (service,) = self.admin_api.get_services(host=source,
-                                                 binary='nova-compute')
-        self.admin_api.put_service(service['id'], {'forced_down': True})
+        self.force_down(source)
         server = self._evacuate_server(server, expected_host=target,
                                        expected_state='SHUTOFF')
         self.assert_kept(server)

@@ -30,8 +30,8 @@ import traceback
 import uuid
 
 import libvirt
-import pytest
 from lxml import etree
+import pytest
 
 from nova_cca import guest as realm_guest
 from nova_cca.simulation import harness

@@ -19,7 +19,8 @@ class RealmRequestTest(base.RealmTestBase):
 
     def _required(self, query):
         """Traits required anywhere: the unsuffixed group or the root (the
-        realm's, in the default layout: tests/functional/test_scheduling)."""
+        realm's, in the default layout: tests/functional/test_scheduling).
+        """
         return {t for key in ('required', 'root_required')
                 for r in query.get(key, []) for t in r.split(',')}
 

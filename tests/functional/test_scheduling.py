@@ -1,6 +1,7 @@
 """What the scheduler asks Placement for a realm, read from Placement's own
 request log: root_required in the root layout, with the same candidates and
-the same hosts as Nova's own form (nova_cca.scheduling)."""
+the same hosts as Nova's own form (nova_cca.scheduling).
+"""
 
 import json
 import urllib.parse
@@ -20,7 +21,8 @@ def traits(query, key):
 
 class RealmQueryTest(base.RealmTestBase):
     """Three aarch64 hosts, two with an unrelated child provider (a PCI
-    device in Placement), so Placement takes its nested-tree path."""
+    device in Placement), so Placement takes its nested-tree path.
+    """
 
     def setUp(self):
         super().setUp()
@@ -65,7 +67,8 @@ class RealmQueryTest(base.RealmTestBase):
 
     def _candidates(self, query):
         """Placement's answer to ``query`` now: (allocation requests,
-        providers they allocate from, providers summarised)."""
+        providers they allocate from, providers summarised).
+        """
         body = self.placement.get(
             '/allocation_candidates?' + urllib.parse.urlencode(
                 {k: v[0] for k, v in query.items()}),
@@ -131,7 +134,8 @@ class RealmQueryTest(base.RealmTestBase):
 
 class ChildLayoutQueryTest(base.RealmTestBase):
     """provider_layout = child: nova-scheduler follows it (the same
-    nova.conf) and asks as Nova does."""
+    nova.conf) and asks as Nova does.
+    """
 
     layout = 'child'
 

@@ -1,5 +1,6 @@
 """``nova-cca simulate`` from outside, as a newcomer and acceptance tests
-run it: the default scenario, a scenario file, the JSON contract, errors."""
+run it: the default scenario, a scenario file, the JSON contract, errors.
+"""
 
 import json
 import os

@@ -149,8 +149,8 @@ HOSTILE = [
     ('unreachable-uri-arg', GOOD_DRIVER.encode(),
      ('--libvirt-uri', NO_SOCKET), CANNOT_CHECK, 'stderr',
      'libvirt is not reachable (cannot connect to ' + NO_SOCKET),
-    ('unreachable-uri-conf', (GOOD_DRIVER + '[libvirt]\nconnection_uri = '
-                              + NO_SOCKET + '\n').encode(), (),
+    ('unreachable-uri-conf', (GOOD_DRIVER + '[libvirt]\nconnection_uri = ' +
+                              NO_SOCKET + '\n').encode(), (),
      CANNOT_CHECK, 'stderr', 'libvirt is not reachable'),
     ('unknown-uri-scheme', GOOD_DRIVER.encode(),
      ('--libvirt-uri', 'nosuchdriver:///x'), CANNOT_CHECK, 'stderr',

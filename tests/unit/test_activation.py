@@ -6,7 +6,6 @@ import re
 import subprocess
 import sys
 
-import pytest
 from nova.api.validation.extra_specs import validators
 from nova.compute import api as compute_api
 from nova.compute import resource_tracker
@@ -21,6 +20,7 @@ from nova.virt import hardware
 from nova.virt.libvirt import config as vconfig
 from nova.virt.libvirt import host as libvirt_host
 from oslo_utils import importutils
+import pytest
 
 import nova_cca
 from nova_cca import activation

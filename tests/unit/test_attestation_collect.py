@@ -19,7 +19,8 @@ NONCE = bytes(range(64))
 
 class FakeKernel(tsm.TsmReports):
     """configfs semantics on a plain directory, answering with tokens
-    signed by test keys (or misbehaving on request)."""
+    signed by test keys (or misbehaving on request).
+    """
 
     def __init__(self, root, provider='arm_cca_guest', intruder=False):
         super().__init__(str(root))

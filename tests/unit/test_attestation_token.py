@@ -196,11 +196,11 @@ def test_mutated_tokens_give_a_verdict_or_a_refusal(data):
 
 
 CBOR_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats()
-    | st.binary(max_size=80) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=5)
-    | st.dictionaries(st.integers(0, 45000), inner, max_size=5)
-    | st.builds(cbor2.CBORTag, st.integers(0, 70000), inner),
+    st.none() | st.booleans() | st.integers() | st.floats() |
+    st.binary(max_size=80) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=5) |
+    st.dictionaries(st.integers(0, 45000), inner, max_size=5) |
+    st.builds(cbor2.CBORTag, st.integers(0, 70000), inner),
     max_leaves=20)
 
 

@@ -1,7 +1,7 @@
 """nova_cca.conf: the [arm_cca] options."""
 
-import pytest
 from oslo_config import cfg
+import pytest
 
 import nova.conf
 from nova_cca import conf

@@ -3,12 +3,12 @@
 import subprocess
 import sys
 
-import pytest
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 from lxml import etree
 from nova.virt.libvirt import config as vconfig
+import pytest
 
 from nova_cca import detection
 from nova_cca.detection import RealmCapability
@@ -292,8 +292,8 @@ def test_parse_dom_with_parsed_element():
 
 def test_caps_nova_cannot_parse_are_unsupported():
     # Nova's SEV feature parser raises on a non-numeric maxGuests
-    cap = parse(doc("<sev supported='yes'><maxGuests>many</maxGuests></sev>"
-                    + cca(['sha256'])))
+    cap = parse(doc("<sev supported='yes'><maxGuests>many</maxGuests></sev>" +
+                    cca(['sha256'])))
     assert cap.supported is False
     assert 'do not parse' in cap.reason
     assert 'many' in cap.reason

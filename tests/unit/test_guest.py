@@ -1,12 +1,12 @@
 """nova_cca.guest: <launchSecurity type='cca'> in the guest definition."""
 
-import pytest
 from hypothesis import assume
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 from lxml import etree
 from nova import exception
+import pytest
 
 from nova_cca import guest
 

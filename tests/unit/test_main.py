@@ -1,5 +1,6 @@
 """``nova-cca simulate`` in-process: every hostile scenario file ends with
-exit code 2 and one line naming its place, before anything starts."""
+exit code 2 and one line naming its place, before anything starts.
+"""
 
 import json
 

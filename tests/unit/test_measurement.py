@@ -1,10 +1,10 @@
 """nova_cca.measurement: what a realm asks for, what its host must offer."""
 
-import pytest
+from nova.api.validation.extra_specs import validators
 from nova import exception
 from nova import objects
-from nova.api.validation.extra_specs import validators
 from nova.virt import hardware
+import pytest
 
 from nova_cca import extra_specs
 from nova_cca import measurement

@@ -1,9 +1,9 @@
 """nova_cca.model: what a realm needs from Nova, and what it refuses."""
 
-import pytest
 from nova import exception
 from nova import objects
 from nova.virt import hardware
+import pytest
 
 from nova_cca import model
 

@@ -25,7 +25,8 @@ NOVA_ROOT = {orc.VCPU: {'total': 8, 'min_unit': 1, 'max_unit': 8,
 class FakeNova:
     """Stands in for Nova's update_provider_tree(): rewrites the root's
     inventory and, in the child layout, fills the child as Nova does from
-    RealmHost's hooks (``child_slots``), or removes it."""
+    RealmHost's hooks (``child_slots``), or removes it.
+    """
 
     def __init__(self, tree, child_slots=0):
         self.tree = tree

@@ -1,8 +1,8 @@
 """nova_cca.rebuild and request.encryption_request: what a rebuild keeps."""
 
-import pytest
 from nova import exception
 from nova import objects
+import pytest
 
 from nova_cca import rebuild
 from nova_cca import request

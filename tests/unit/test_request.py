@@ -1,7 +1,7 @@
 """nova_cca.request: which model a request without one means."""
 
-import pytest
 from nova import objects
+import pytest
 
 from nova_cca import request
 

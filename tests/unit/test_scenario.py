@@ -309,6 +309,8 @@ def test_generated_files(data):
         assert '\n' not in str(e) and len(str(e)) <= scenario.MAX_MESSAGE
         return
     _parse_or_refuse(document)
+
+
 def test_measurement_example_parses_with_per_host_realm_options():
     import pathlib
     path = (pathlib.Path(__file__).parents[2] / 'examples' /

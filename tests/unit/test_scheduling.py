@@ -2,9 +2,9 @@
 
 import urllib.parse
 
-import pytest
 from nova import objects
 from nova.scheduler import utils as scheduler_utils
+import pytest
 
 import nova.conf
 from nova_cca import scheduling

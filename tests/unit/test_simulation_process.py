@@ -3,8 +3,8 @@
 import uuid
 
 import nova.conf
-import pytest
 from oslo_config import cfg
+import pytest
 
 from nova_cca.simulation import domcaps
 from nova_cca.simulation import process

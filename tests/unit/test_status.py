@@ -2,8 +2,8 @@
 
 import os
 
-import pytest
 from oslo_config import cfg
+import pytest
 
 from nova_cca import conf as realm_conf
 from nova_cca import status
