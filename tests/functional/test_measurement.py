@@ -41,11 +41,21 @@ class MeasurementTestBase(base.RealmTestBase):
         return self.create_flavor(dict(base.REALM_EXTRA_SPECS, **specs))
 
     def required(self, query=None):
+        """The realm traits the last query required of the compute node.
+
+        In the default root layout the scheduler asks for them in
+        ``root_required`` (nova_cca.scheduling) and in no request group.
+        """
         if query is None:
             query = self.placement_log.allocation_candidate_queries()[-1]
-        # the realm traits (Nova adds COMPUTE_* traits of its own)
-        return {t for r in query.get('required', []) for t in r.split(',')
-                if t.startswith(CCA_TRAIT)}
+
+        def realm_traits(key):
+            # the realm traits (Nova adds COMPUTE_* traits of its own)
+            return {t for r in query.get(key, []) for t in r.split(',')
+                    if t.startswith(CCA_TRAIT)}
+
+        self.assertEqual(set(), realm_traits('required'), query)
+        return realm_traits('root_required')
 
     def launch_security(self, server):
         from lxml import etree
