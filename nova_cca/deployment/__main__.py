@@ -13,17 +13,33 @@ def main(argv=None):
     parser.add_argument('--root',
                         default=os.path.join(os.getcwd(), '.deploy'),
                         help='where configs, logs and PIDs go')
-    parser.add_argument('--real-host', action='store_true',
-                        help="also a compute on the machine's libvirtd "
-                             '(needs a QEMU libvirt reports for this '
-                             'machine; not yet proven end to end)')
+    real = parser.add_mutually_exclusive_group()
+    real.add_argument('--real-host', dest='real_host', action='store_true',
+                      default=None,
+                      help="start: a compute on the machine's libvirtd is "
+                           'required (by default it runs wherever '
+                           'libvirtd, libvirt-python and a QEMU for this '
+                           'machine are there)')
+    real.add_argument('--no-real-host', dest='real_host',
+                      action='store_false',
+                      help="start: no compute on the machine's libvirtd")
+    spaces = parser.add_mutually_exclusive_group()
+    spaces.add_argument('--namespaces', dest='namespaces',
+                        action='store_true', default=None,
+                        help='start: every compute in a network namespace '
+                             'of its own is required (by default where '
+                             'the machine allows it)')
+    spaces.add_argument('--no-namespaces', dest='namespaces',
+                        action='store_false',
+                        help='start: every process on the loopback')
     parser.add_argument('--without-load', action='store_true',
                         help='check: leave out the 50-client load check '
                              '(see docs/deployment.md, known problems)')
     args = parser.parse_args(argv)
     deployment = control.Deployment(args.root)
     if args.command == 'start':
-        deployment.start(real_host=None if args.real_host else False)
+        deployment.start(real_host=args.real_host,
+                         namespaces=args.namespaces)
         return 0
     if args.command == 'stop':
         deployment.stop()

@@ -15,6 +15,7 @@ from lxml import etree
 
 from nova_cca.deployment import client as rest
 from nova_cca.deployment import control
+from nova_cca.deployment import network
 from nova_cca.deployment import topology
 from nova_cca import model
 
@@ -285,6 +286,36 @@ class Checker:
             ).json()['usages']
             expect(not any(usages.values()), '%s usage %s' % (host, usages))
 
+    def own_networks(self):
+        """Every compute in its namespace, on its address.
+
+        Each talks to the control plane over its own link.
+        """
+        addresses = self.ready['addresses']
+        recorded = self.deployment.recorded()
+        hypervisors = self.api.admin('GET', '/os-hypervisors/detail').json()[
+            'hypervisors']
+        host_ip = {hv['service']['host']: hv['host_ip'] for hv in hypervisors}
+        broker = '%s:%d' % (topology.BRIDGE_ADDRESS, topology.RABBIT_PORT)
+        seen = []
+        for host, address in sorted(addresses.items()):
+            pid = recorded['compute-' + host]
+            inside = network.namespace_of(pid)
+            expect(inside == network.namespace(host),
+                   'compute-%s (pid %d) runs in namespace %r' % (
+                       host, pid, inside))
+            expect(host_ip.get(host) == address, '%s: host_ip %s, want %s'
+                   % (host, host_ip.get(host), address))
+            links = [(local, peer) for local, peer in
+                     network.connections(host) if peer == broker]
+            expect(links and all(local.startswith(address + ':')
+                                 for local, _ in links),
+                   '%s: no connection from %s to the broker at %s: %s' % (
+                       host, address, broker, network.connections(host)))
+            seen.append('%s %s (%d to the broker)' % (host, address,
+                                                      len(links)))
+        return ', '.join(seen)
+
     def real_host(self):
         host = topology.REAL_HOST
         provider = self.provider(host)
@@ -297,7 +328,7 @@ class Checker:
                '%s offers realm slots' % host)
         server_id = self.create_server('plain-on-libvirt',
                                        self.plain_flavor,
-                                       control.PLAIN_IMAGE, host=host)
+                                       control.EMULATED_IMAGE, host=host)
         server = self.wait_active(server_id, timeout=400)
         name = server['OS-EXT-SRV-ATTR:instance_name']
         state = subprocess.run(
@@ -312,14 +343,27 @@ class Checker:
                root.get('type'))
         expect(root.find('launchSecurity') is None, 'plain guest has '
                'launchSecurity')
+        arch = root.find('os/type').get('arch')
+        expect(arch == 'aarch64', 'guest architecture %s' % arch)
         realm = self.create_server('realm-on-libvirt', self.realm_flavor,
                                    control.STATELESS_IMAGE, host=host)
         refused = self.wait(realm)
         expect(refused['status'] == 'ERROR', 'realm on %s is %s' % (
             host, refused['status']))
-        self.delete(server_id)
-        self.delete(realm)
-        return 'no CCA; plain guest %s running under QEMU TCG' % name
+        fault = refused.get('fault', {}).get('message', '')
+        expect('No valid host' in fault, 'realm on %s: %r' % (host, fault))
+        for server in (server_id, realm):
+            self.delete(server)
+            expect(self.allocations(server) == {},
+                   'allocations left for %s' % server)
+        state = subprocess.run(
+            ['virsh', '-c', 'qemu:///system', 'domstate', name],
+            capture_output=True, text=True)
+        expect(state.returncode != 0, 'domain %s left after delete: %s' % (
+            name, state.stdout.strip()))
+        return ('no CCA; plain aarch64 guest %s running under QEMU (TCG), '
+                'realm refused: %s' % (
+                    name, fault))
 
     def concurrent_realms(self):
         self._expect_no_usage()
@@ -457,6 +501,9 @@ def main(deployment, load=True):
         ('cold migration between the CCA hosts', checker.cold_migration),
         ('delete leaves no allocation', checker.delete_leaves_nothing),
     ]
+    if checker.ready.get('addresses'):
+        steps.append(('computes on networks of their own',
+                      checker.own_networks))
     if checker.ready.get('real_host'):
         steps.append(('real libvirt host: no CCA, plain guest under QEMU',
                       checker.real_host))

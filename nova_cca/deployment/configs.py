@@ -36,22 +36,27 @@ def _db(name):
         topology.DB_HOST, name)
 
 
-def _placement_client():
+def _placement_client(control):
     # keystoneauth's admin_token plugin and an endpoint: no keystone
     return {'auth_type': 'admin_token', 'token': ADMIN_TOKEN,
-            'endpoint_override': 'http://127.0.0.1:%d'
-                                 % topology.PLACEMENT_PORT}
+            'endpoint_override': 'http://%s:%d'
+                                 % (control, topology.PLACEMENT_PORT)}
 
 
-def _stub_endpoint(path=''):
-    return 'http://127.0.0.1:%d%s' % (topology.STUB_PORT, path)
+def _stub_endpoint(control):
+    return 'http://%s:%d' % (control, topology.STUB_PORT)
 
 
-def _common(paths, name):
-    """What every Nova process shares: bus, Placement, images, network."""
+def _common(paths, name, control=topology.LOOPBACK):
+    """What every Nova process shares: bus, Placement, images, network.
+
+    ``control`` is the address the process reaches the control plane at:
+    the loopback for the control plane itself, the bridge for a compute in
+    a namespace of its own.
+    """
     return {
         'DEFAULT': {
-            'transport_url': topology.RABBIT_URL,
+            'transport_url': topology.rabbit_url(control),
             'log_file': paths.log(name),
             'debug': 'false',
             'state_path': paths.host_dir(name, 'state'),
@@ -66,11 +71,11 @@ def _common(paths, name):
             'graceful_shutdown_timeout': '5',
         },
         'oslo_concurrency': {'lock_path': paths.host_dir(name, 'locks')},
-        'placement': _placement_client(),
-        'glance': {'endpoint_override': _stub_endpoint(),
+        'placement': _placement_client(control),
+        'glance': {'endpoint_override': _stub_endpoint(control),
                    'num_retries': '0'},
         'neutron': {'auth_type': 'admin_token', 'token': ADMIN_TOKEN,
-                    'endpoint_override': _stub_endpoint()},
+                    'endpoint_override': _stub_endpoint(control)},
         'cinder': {'os_region_name': 'RegionOne'},
         'oslo_messaging_rabbit': {'heartbeat_timeout_threshold': '0'},
     }
@@ -94,11 +99,17 @@ def nova_conf(paths):
     return _write(paths.conf('nova.conf'), sections)
 
 
-def compute_conf(paths, host, simulated=None):
-    """One compute: no [database]/[api_database] (Nova refuses them)."""
-    sections = _common(paths, host)
+def compute_conf(paths, host, simulated=None, my_ip=None):
+    """One compute: no [database]/[api_database] (Nova refuses them).
+
+    With ``my_ip`` the compute runs in a namespace of its own with that
+    address and reaches the control plane at the bridge's.
+    """
+    control = topology.BRIDGE_ADDRESS if my_ip else topology.LOOPBACK
+    sections = _common(paths, host, control)
     sections['DEFAULT'].update({
         'host': host,
+        'my_ip': my_ip,
         'instances_path': paths.host_dir(host, 'instances'),
         'compute_driver': 'libvirt_cca.' + (
             'SimulatedLibvirtCCADriver' if simulated else 'LibvirtCCADriver'),
@@ -167,15 +178,16 @@ def api_paste(paths):
     return path
 
 
-def uwsgi_ini(paths, name, module, port, env):
-    """uWSGI for one API: Connection: close and a 64 KiB buffer.
+def uwsgi_ini(paths, name, module, port, env,
+              addresses=(topology.LOOPBACK,)):
+    """uWSGI for one API on ``addresses``: Connection: close and a 64 KiB
+    buffer.
 
     A compute's ``GET /traits?name=in:...`` is larger than uWSGI's 4 KiB
     default; without ``Connection: close`` Nova's keystoneauth sessions
     reuse connections uWSGI's http-socket has closed.
     """
     options = {
-        'http-socket': '127.0.0.1:%d' % port,
         'module': module,
         'master': 'true',
         'processes': '2',
@@ -189,7 +201,9 @@ def uwsgi_ini(paths, name, module, port, env):
         'thunder-lock': 'true',
         'logto': paths.log(name),
     }
-    lines = ['[uwsgi]'] + ['%s = %s' % kv for kv in options.items()]
+    lines = ['[uwsgi]'] + ['http-socket = %s:%d' % (address, port)
+                           for address in addresses]
+    lines += ['%s = %s' % kv for kv in options.items()]
     lines += ['env = %s=%s' % kv for kv in env.items()]
     path = paths.conf('%s-uwsgi.ini' % name)
     with open(path, 'w') as f:

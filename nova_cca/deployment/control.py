@@ -18,6 +18,7 @@ import uuid
 import requests
 
 from nova_cca.deployment import configs
+from nova_cca.deployment import network
 from nova_cca.deployment import topology
 
 BIN = os.path.dirname(sys.executable)
@@ -26,6 +27,9 @@ PLAIN_IMAGE = '6c1f1d6e-2a2b-4d5e-9c3a-000000000001'
 REALM_IMAGE = '6c1f1d6e-2a2b-4d5e-9c3a-000000000002'
 #: aarch64 with stateless firmware: what a realm flavor boots
 STATELESS_IMAGE = '6c1f1d6e-2a2b-4d5e-9c3a-000000000003'
+#: aarch64 emulated by QEMU (TCG) on a host of another architecture: what
+#: the compute on the machine's real libvirtd boots
+EMULATED_IMAGE = '6c1f1d6e-2a2b-4d5e-9c3a-000000000004'
 AARCH64_PROPERTIES = {'hw_architecture': 'aarch64',
                       'hw_firmware_type': 'uefi',
                       'hw_machine_type': 'virt'}
@@ -89,52 +93,85 @@ class Deployment:
 
     # start
 
-    def start(self, real_host=None):
+    def start(self, real_host=None, namespaces=None):
+        """Start the cloud; ``real_host``/``namespaces``: True requires
+        the compute on the machine's libvirtd / a network namespace per
+        compute, False leaves it out, None has it where the machine
+        allows.
+        """
         started = time.monotonic()
         if self.alive():
             raise SystemExit('a deployment is running (%s): tools/deploy '
                              'stop first' % ', '.join(self.alive()))
+        missing = real_host_missing() if real_host is not False else []
+        if real_host and missing:
+            raise SystemExit('no compute on the real libvirtd possible: %s'
+                             % '; '.join(missing))
         if os.path.isdir(self.paths.root):
             shutil.rmtree(self.paths.root)
         self.paths.makedirs()
-        if real_host is None:
-            real_host = (libvirtd_running() and _has_libvirt_python() and
-                         _libvirt_has_emulator())
-            if not real_host:
-                log('no compute on the real libvirtd (libvirtd, '
-                    'libvirt-python or a QEMU for this machine missing)')
-        self.write_configs(real_host)
+        real_host = real_host is not False and not missing
+        if missing:
+            log('no compute on the real libvirtd: %s' % '; '.join(missing))
+        hosts = [h.name for h in topology.SIMULATED_HOSTS]
+        if real_host:
+            hosts.append(topology.REAL_HOST)
+        addresses = self.prepare_network(hosts, namespaces)
+        self.write_configs(real_host, addresses)
         self.prepare_databases()
         self.prepare_bus()
-        self.start_stub()
-        self.start_control_plane()
+        self.start_stub(addresses)
+        self.start_control_plane(addresses)
         configs_dir = self.paths.etc
         _run([os.path.join(BIN, 'nova-cca'), 'traits', '--config-file',
               os.path.join(configs_dir, 'nova.conf')])
         log('realm traits created in Placement')
-        hosts = [h.name for h in topology.SIMULATED_HOSTS]
-        if real_host:
-            hosts.append(topology.REAL_HOST)
         for host in hosts:
-            self.spawn('compute-' + host, [
-                os.path.join(BIN, 'nova-cca-compute'), '--config-file',
-                self.paths.conf('compute-%s.conf' % host)])
+            command = [os.path.join(BIN, 'nova-cca-compute'),
+                       '--config-file',
+                       self.paths.conf('compute-%s.conf' % host)]
+            if addresses:
+                command = ['ip', 'netns', 'exec',
+                           network.namespace(host)] + command
+            self.spawn('compute-' + host, command)
         self.wait_for_hosts(hosts)
         elapsed = time.monotonic() - started
         with open(self.paths.ready_file(), 'w') as f:
             json.dump({'hosts': hosts, 'seconds_to_ready': round(elapsed, 1),
-                       'real_host': bool(real_host)}, f)
+                       'real_host': bool(real_host),
+                       'addresses': addresses}, f)
         log('cloud ready in %.0f s: %s' % (elapsed, ', '.join(hosts)))
 
-    def write_configs(self, real_host):
+    def prepare_network(self, hosts, namespaces):
+        """A namespace per compute where wanted and possible:
+        {host: address}, or None (every process on the loopback).
+        """
+        if namespaces is False:
+            return None
+        why = network.unavailable()
+        if why and namespaces:
+            raise SystemExit('no network namespaces possible: %s' % why)
+        if why:
+            log('computes share the loopback: %s' % why)
+            return None
+        addresses = network.create(hosts)
+        log('computes on their own networks: %s (bridge %s, %s)' % (
+            ', '.join('%s %s' % kv for kv in addresses.items()),
+            topology.BRIDGE, topology.BRIDGE_ADDRESS))
+        return addresses
+
+    def write_configs(self, real_host, addresses=None):
         paths = self.paths
+        addresses = addresses or {}
         configs.nova_conf(paths)
         configs.placement_conf(paths)
         configs.api_paste(paths)
         for host in topology.SIMULATED_HOSTS:
-            configs.compute_conf(paths, host.name, simulated=host)
+            configs.compute_conf(paths, host.name, simulated=host,
+                                 my_ip=addresses.get(host.name))
         if real_host:
-            configs.compute_conf(paths, topology.REAL_HOST)
+            configs.compute_conf(paths, topology.REAL_HOST,
+                                 my_ip=addresses.get(topology.REAL_HOST))
         for host in self._all_state_hosts(real_host):
             for sub in ('state', 'instances', 'locks'):
                 os.makedirs(paths.host_dir(host, sub), exist_ok=True)
@@ -152,6 +189,9 @@ class Deployment:
             {'id': STATELESS_IMAGE, 'name': 'stateless-aarch64',
              'file': disk, 'properties': dict(
                  AARCH64_PROPERTIES, hw_firmware_stateless='true')},
+            {'id': EMULATED_IMAGE, 'name': 'emulated-aarch64',
+             'file': disk, 'properties': dict(
+                 AARCH64_PROPERTIES, hw_emulation_architecture='aarch64')},
         ]
         with open(paths.conf('images.json'), 'w') as f:
             json.dump(images, f, indent=1)
@@ -187,28 +227,49 @@ class Deployment:
               '.*', '.*', '.*'])
         log('RabbitMQ vhost %s ready' % vhost)
 
-    def start_stub(self):
+    @staticmethod
+    def _listen(addresses):
+        """Where the control plane listens: the loopback, and the bridge
+        when the computes have namespaces.
+        """
+        return ((topology.LOOPBACK, topology.BRIDGE_ADDRESS) if addresses
+                else (topology.LOOPBACK,))
+
+    def start_stub(self, addresses=None):
         self.spawn('stub', [sys.executable, '-m',
                             'nova_cca.deployment.stub',
                             self.paths.conf('images.json'),
-                            str(topology.STUB_PORT)])
-        _wait_http('http://127.0.0.1:%d/v2/images' % topology.STUB_PORT)
+                            str(topology.STUB_PORT),
+                            ','.join(self._listen(addresses))])
+        for address in self._listen(addresses):
+            _wait_http('http://%s:%d/v2/images' % (address,
+                                                   topology.STUB_PORT))
+        if addresses:
+            # RabbitMQ listens on the loopback only
+            self.spawn('relay', [
+                sys.executable, '-m', 'nova_cca.deployment.relay',
+                '%s:%d' % (topology.BRIDGE_ADDRESS, topology.RABBIT_PORT),
+                '%s:%d' % (topology.LOOPBACK, topology.RABBIT_PORT)])
+            _wait_tcp(topology.BRIDGE_ADDRESS, topology.RABBIT_PORT)
 
-    def start_control_plane(self):
+    def start_control_plane(self, addresses=None):
         paths = self.paths
         uwsgi = os.path.join(BIN, 'uwsgi')
+        listen = self._listen(addresses)
         placement_ini = configs.uwsgi_ini(
             paths, 'placement', 'placement.wsgi.api:application',
             topology.PLACEMENT_PORT,
             {'OS_PLACEMENT_CONFIG_DIR': os.path.join(paths.etc,
-                                                     'placement')})
+                                                     'placement')},
+            addresses=listen)
         api_ini = configs.uwsgi_ini(
             paths, 'api', 'nova_cca.wsgi.osapi_compute:application',
             topology.COMPUTE_API_PORT,
             # Nova's WSGI application loads its paste pipeline from the
             # first file and its options from all of them
             {'OS_NOVA_CONFIG_DIR': paths.etc,
-             'OS_NOVA_CONFIG_FILES': 'api-paste.ini;nova.conf'})
+             'OS_NOVA_CONFIG_FILES': 'api-paste.ini;nova.conf'},
+            addresses=listen)
         self.spawn('placement', [uwsgi, '--ini', placement_ini])
         self.spawn('api', [uwsgi, '--ini', api_ini])
         nova_conf = paths.conf('nova.conf')
@@ -260,6 +321,11 @@ class Deployment:
             os.unlink(self.paths.pid(name))
             log('stopped %s (pid %d)' % (name, pid))
         self.destroy_real_guests()
+        removed = network.destroy(
+            [h.name for h in topology.SIMULATED_HOSTS] +
+            [topology.REAL_HOST])
+        if removed:
+            log('removed namespaces and links: %s' % ', '.join(removed))
         for name in topology.DATABASES.values():
             try:
                 _mysql('DROP DATABASE IF EXISTS %s' % name)
@@ -285,15 +351,31 @@ class Deployment:
                 log('removed libvirt domain %s' % name)
 
 
-def _libvirt_has_emulator():
-    """libvirtd knows a QEMU for this machine (Nova needs its version)."""
-    return subprocess.run(['virsh', '-c', 'qemu:///system', 'version'],
-                          capture_output=True).returncode == 0
+def real_host_missing():
+    """What the compute on the machine's libvirtd lacks here, if anything.
 
-
-def _has_libvirt_python():
-    return subprocess.run([sys.executable, '-c', 'import libvirt'],
-                          capture_output=True).returncode == 0
+    Nova's libvirt driver needs libvirt-python, a running libvirtd and a
+    QEMU for the machine's own architecture: libvirt reports that QEMU's
+    version as the hypervisor version, which Nova checks at start-up
+    (QEMU >= 6.2.0); an aarch64 guest then runs under it emulated (TCG).
+    """
+    missing = []
+    if subprocess.run([sys.executable, '-c', 'import libvirt'],
+                      capture_output=True).returncode:
+        missing.append('libvirt-python is not installed')
+    if not shutil.which('virsh') or not libvirtd_running():
+        missing.append('libvirtd is not running')
+        return missing
+    version = subprocess.run(['virsh', '-c', 'qemu:///system', 'version'],
+                             capture_output=True, text=True)
+    if 'Running hypervisor: QEMU' not in version.stdout:
+        missing.append('libvirtd reports no QEMU for %s (install the '
+                       'QEMU system emulator of this machine, restart '
+                       'libvirtd): %s' % (
+                           os.uname().machine,
+                           (version.stderr or version.stdout).strip()
+                           .splitlines()[-1:]))
+    return missing
 
 
 def _alive(pid):
@@ -320,6 +402,20 @@ def _signal_group(pid, sig):
             os.kill(pid, sig)
         except ProcessLookupError:
             pass
+
+
+def _wait_tcp(address, port, timeout=60):
+    import socket
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection((address, port), timeout=5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError('%s:%d does not answer' % (
+                    address, port)) from None
+            time.sleep(0.5)
 
 
 def _wait_http(url, timeout=180):

@@ -5,7 +5,9 @@ them; every server is created with ``networks: none`` but Nova still asks
 the network API about ports and security groups. This process answers
 those reads and nothing else: no keystone, no Glance, no Neutron.
 
-    python -m nova_cca.deployment.stub IMAGES.json PORT
+    python -m nova_cca.deployment.stub IMAGES.json PORT [ADDRESS,...]
+
+It listens on 127.0.0.1, or on each ADDRESS given.
 
 IMAGES.json lists images: {"id", "name", "file" (path or null),
 "properties": {...}}.
@@ -17,6 +19,7 @@ import os
 import re
 import socketserver
 import sys
+import threading
 import time
 from wsgiref import simple_server
 
@@ -119,15 +122,21 @@ class _Handler(simple_server.WSGIRequestHandler):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     images_file, port = argv[0], int(argv[1])
+    # the loopback, and the computes' bridge when they have namespaces
+    addresses = argv[2].split(',') if len(argv) > 2 else ['127.0.0.1']
     with open(images_file) as f:
         images = json.load(f)
     for image in images:
         if image.get('file') and not os.path.exists(image['file']):
             raise SystemExit('image file %s missing' % image['file'])
-    server = simple_server.make_server('127.0.0.1', port, StubApp(images),
-                                       server_class=_Server,
-                                       handler_class=_Handler)
-    server.serve_forever()
+    app = StubApp(images)
+    servers = [simple_server.make_server(address, port, app,
+                                         server_class=_Server,
+                                         handler_class=_Handler)
+               for address in addresses]
+    for server in servers[1:]:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    servers[0].serve_forever()
 
 
 if __name__ == '__main__':

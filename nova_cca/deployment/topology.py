@@ -12,7 +12,25 @@ DATABASES = {'api': 'nova_cca_api', 'cell0': 'nova_cca_cell0',
              'cell1': 'nova_cca', 'placement': 'placement_cca'}
 DB_HOST = '127.0.0.1:3306'
 RABBIT_VHOST = 'nova_cca'
-RABBIT_URL = 'rabbit://guest:guest@127.0.0.1:5672/' + RABBIT_VHOST
+RABBIT_PORT = 5672
+#: where the control plane listens for its own processes and the check
+LOOPBACK = '127.0.0.1'
+
+#: the computes' network (docs/deployment.md, "Networks"): a bridge with
+#: the control plane's address, one namespace per compute with one veth
+#: link into it
+NETNS_PREFIX = 'ncca-'
+BRIDGE = 'ncca-br0'
+NETWORK = '10.199.0.0/24'
+BRIDGE_ADDRESS = '10.199.0.1'
+#: the first compute gets .10, the next .11, ...
+FIRST_HOST_ADDRESS = 10
+
+
+def rabbit_url(address=LOOPBACK):
+    return 'rabbit://guest:guest@%s:%d/%s' % (address, RABBIT_PORT,
+                                              RABBIT_VHOST)
+
 
 #: libvirt domain names of the real-libvirt compute (other users of the
 #: machine's libvirtd keep theirs)
