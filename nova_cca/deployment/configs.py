@@ -68,6 +68,9 @@ def _common(paths, name, control=topology.LOOPBACK):
             'reserved_host_disk_mb': '0',
             # Nova 34 waits up to 180 s for its threads on SIGTERM
             'manager_shutdown_timeout': '5',
+            # one template for every service: the API reports the name the
+            # real libvirtd knows the domain by, and stop finds its domains
+            'instance_name_template': topology.REAL_DOMAIN_PREFIX + '%08x',
             'graceful_shutdown_timeout': '5',
         },
         'oslo_concurrency': {'lock_path': paths.host_dir(name, 'locks')},
@@ -123,8 +126,6 @@ def compute_conf(paths, host, simulated=None, my_ip=None):
             'disk_gb': simulated.disk_gb}
         sections['arm_cca'] = {'max_guests': simulated.max_guests}
     else:
-        sections['DEFAULT']['instance_name_template'] = (
-            topology.REAL_DOMAIN_PREFIX + '%08x')
         sections['libvirt'] = {'virt_type': 'qemu',
                                'connection_uri': 'qemu:///system'}
         # privsep without sudo/rootwrap: run the helper directly

@@ -104,11 +104,11 @@ def destroy(hosts):
         return removed
     for host in hosts:
         if _ip('link', 'del', link(host), check=False).returncode == 0:
-            removed.append(link(host))
+            removed.append('link ' + link(host))
         if _ip('netns', 'del', namespace(host), check=False).returncode == 0:
-            removed.append(namespace(host))
+            removed.append('namespace ' + namespace(host))
     if _ip('link', 'del', topology.BRIDGE, check=False).returncode == 0:
-        removed.append(topology.BRIDGE)
+        removed.append('bridge ' + topology.BRIDGE)
     return removed
 
 
