@@ -132,7 +132,7 @@ def counted(out_prefix):
 def run_kind(url, kind, repeat, library, directory):
     """Start one kind under callgrind; return the running process."""
     prefix = os.path.join(directory, 'callgrind.%s.%s' % (
-        os.path.basename(url.rsplit('/', 1)[-1]).split('?')[0], kind))
+        os.path.basename(url), kind))
     cmd = ['valgrind', '--tool=callgrind', '--instr-atstart=no',
            '--callgrind-out-file=%s.%%p' % prefix,
            sys.executable, '-m', 'benchmarks.placement_instructions',
