@@ -116,9 +116,12 @@ def measure(url, query, repeat, library):
 
 
 def counted(out_prefix):
-    """{dump name: instructions} from callgrind's files ``out_prefix.*``."""
+    """{dump name: instructions} from callgrind's files
+    ``out_prefix.<pid>[.<dump>]`` (not those of a kind whose name merely
+    starts with this one's: ``plain`` and ``plain_two_classes``).
+    """
     found = {}
-    for path in glob.glob(out_prefix + '*'):
+    for path in glob.glob(out_prefix + '.[0-9]*'):
         with open(path) as f:
             text = f.read(200000)
         name = re.search(r'^desc: Trigger: Client Request: (\S+)$', text,
