@@ -41,12 +41,12 @@ def _rss_kb(field='VmRSS'):
 
 
 def _activate():
-    from nova_cca.simulation import harness
+    from nova_cca_simulator import harness
     harness.start()
 
 
 def _run_case(case_class):
-    from nova_cca.simulation import harness
+    from nova_cca_simulator import harness
     case = case_class('run_scenario')
     error = harness.run_case(case)
     if error is not None:
@@ -80,8 +80,8 @@ IMAGES = [
 
 
 def boots(count):
-    from nova_cca.simulation import cloud
-    from nova_cca.simulation import scenario as sim_scenario
+    from nova_cca_simulator import cloud
+    from nova_cca_simulator import scenario as sim_scenario
 
     big = {'vcpus': 16, 'memory_mb': 32768, 'disk_gb': 400}
     steps = []
@@ -128,8 +128,8 @@ def boots(count):
 
 def periodic(runs):
     from nova import context as nova_context
-    from nova_cca.simulation import cloud
-    from nova_cca.simulation import scenario as sim_scenario
+    from nova_cca_simulator import cloud
+    from nova_cca_simulator import scenario as sim_scenario
 
     scenario = sim_scenario.parse({
         'hosts': [{'name': 'cca-1', 'cca': True},
@@ -176,8 +176,8 @@ def memory_child_with():
     _activate()
     measured = {}
     if True:
-        from nova_cca.simulation import cloud
-        from nova_cca.simulation import scenario as sim_scenario
+        from nova_cca_simulator import cloud
+        from nova_cca_simulator import scenario as sim_scenario
         scenario = sim_scenario.parse({
             'hosts': [{'name': 'cca-1', 'cca': True}], 'steps': []})
 
@@ -200,7 +200,7 @@ def memory_child_with():
 
 def memory_child_without():
     # nova_cca must stay out of this process, so this repeats the two
-    # lines of nova_cca.simulation.harness it needs (threads, api-paste).
+    # lines of nova_cca_simulator.harness it needs (threads, api-paste).
     os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
     from nova import monkey_patch
     monkey_patch.patch()

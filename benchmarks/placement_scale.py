@@ -33,7 +33,7 @@ rotated every run). The realm request is timed in both forms where both
 select the same hosts (layouts R and B): ``nova``, as Nova 34 builds it (the
 realm traits in the unsuffixed group's ``required``) and ``root``, as
 nova-cca's scheduler sends it in the root layout (the traits in
-``root_required``; nova_cca.scheduling). Up to ``--compare-up-to`` hosts the
+``root_required``; nova_cca.scheduler.realm_traits). Up to ``--compare-up-to`` hosts the
 unlimited answers of both forms are compared (``forms_same_candidates``).
 ``--unrelated-children`` gives that share of hosts a child provider that has
 nothing to do with realms (a PCI device in Placement), which switches
@@ -109,7 +109,7 @@ REALM_TRAITS = (REALM_TRAIT,
 #: nova.db.constants.MAX_INT: realm slots when [arm_cca] max_guests is unset
 UNLIMITED = 2147483647
 
-#: a simulated host's size (nova_cca.simulation.scenario.Host defaults)
+#: a simulated host's size (nova_cca_simulator.scenario.Host defaults)
 HOST_VCPUS, HOST_MEMORY_MB, HOST_DISK_GB = 8, 16384, 200
 #: Nova's inventory of a libvirt compute node root (allocation ratios and
 #: reserved amounts of nova.conf defaults: initial_*_allocation_ratio,
@@ -192,7 +192,7 @@ REALM_REQUIRED = (STATELESS_TRAIT, REALM_TRAIT)
 #: the two forms of the realm request: ``nova`` as Nova 34 builds it (the
 #: traits in the unsuffixed group's ``required``), ``root`` as nova-cca's
 #: scheduler sends it in the root layout (the traits in ``root_required``,
-#: nova_cca.scheduling)
+#: nova_cca.scheduler.realm_traits)
 FORMS = ('nova', 'root')
 #: the form nova-cca's scheduler sends by default, per layout
 SENT_FORM = {'A': 'nova', 'R': 'root', 'B': 'root'}

@@ -66,9 +66,9 @@ def _scenario(provider_layout=None):
 
 def simulated(provider_layout=None):
     """(providers {name: record}, [query strings]) of a simulated cloud."""
-    from nova_cca.simulation import cloud
-    from nova_cca.simulation import harness
-    from nova_cca.simulation import scenario as sim_scenario
+    from nova_cca_simulator import cloud
+    from nova_cca_simulator import harness
+    from nova_cca_simulator import scenario as sim_scenario
 
     class ShapeCloud(cloud.SimulatedCloud):
         def run_scenario(self):
@@ -198,7 +198,7 @@ def main(argv=None):
         return 0
 
     report = {'fills': compare_fills(), 'layouts': []}
-    from nova_cca.simulation import harness
+    from nova_cca_simulator import harness
     harness.start()
     if _has_layout_option():
         report['layouts'].append(compare('A', LAYOUT_OPTION['A']))

@@ -3,7 +3,7 @@
 from nova.db import constants as db_const
 from oslo_config import cfg
 
-from nova_cca import model
+from nova_cca.virt import model
 
 arm_cca_group = cfg.OptGroup(
     'arm_cca',

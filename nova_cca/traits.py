@@ -8,7 +8,7 @@ the same request simply finds no host. ``nova-cca traits`` does it with
 the ``[placement]`` credentials of nova.conf.
 """
 
-from nova_cca import model
+from nova_cca.virt import model
 
 #: PUT /traits/{name} needs Placement microversion 1.6
 MICROVERSION = '1.6'

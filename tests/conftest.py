@@ -2,7 +2,7 @@
 
 Nova's in-process environment itself (native threads instead of eventlet,
 nova-cca activated, the api-paste path, the SQLAlchemy ``noload()``
-warning) is :mod:`nova_cca.simulation.harness`, shared with
+warning) is :mod:`nova_cca_simulator.harness`, shared with
 ``nova-cca simulate`` and the benchmarks; importing it here sets it up
 before any test module imports Nova. Two quirks are pytest's alone and
 live here:
@@ -28,7 +28,7 @@ import sys
 import pytest
 
 # before anything imports Nova
-from nova_cca.simulation import harness
+from nova_cca_simulator import harness
 
 harness.start()
 

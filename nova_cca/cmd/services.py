@@ -26,13 +26,8 @@ def scheduler():
 
 
 def compute():
-    """nova-compute; on a simulated host if ``compute_driver`` says so."""
-    module = importlib.import_module('nova.cmd.compute')
-    from nova_cca.simulation import process as sim_process
-    if sim_process.wants_simulated_host(sys.argv[1:]):
-        sim_process.install_fake_libvirt()
-    nova_cca.activate()
-    return module.main()
+    """nova-compute (``compute_driver = libvirt_cca.LibvirtCCADriver``)."""
+    return _run('compute')
 
 
 def manage():

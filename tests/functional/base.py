@@ -5,9 +5,9 @@ services in-process, real Placement, and simulated aarch64 hosts.
 import copy
 import uuid
 
-from nova_cca.simulation import compute as sim_compute
-from nova_cca.simulation import domcaps
-from nova_cca.simulation import harness
+from nova_cca_simulator import compute as sim_compute
+from nova_cca_simulator import domcaps
+from nova_cca_simulator import harness
 
 REALM_EXTRA_SPECS = {'hw:mem_encryption': 'true',
                      'hw:mem_encryption_model': 'arm-cca'}
@@ -157,7 +157,7 @@ class RealmTestBase(harness.InProcessCloud):
 
     def audit(self):
         """nova_cca.audit over this cloud: its violations."""
-        from nova_cca.simulation import inspection
+        from nova_cca_simulator import inspection
         return inspection.audit(self.admin_api, self.placement, self.glance,
                                 self.hosts)
 

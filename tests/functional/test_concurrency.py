@@ -13,8 +13,8 @@ import time
 
 import nova.conf
 
-from nova_cca.simulation import compute as sim_compute
-from nova_cca.simulation import harness
+from nova_cca_simulator import compute as sim_compute
+from nova_cca_simulator import harness
 from tests.functional import base
 
 SLOTS = {'cca-1': 8, 'cca-2': 7, 'cca-3': 5}   # 20 realm slots in all

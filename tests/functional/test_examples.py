@@ -1,13 +1,13 @@
 """Every scenario in examples/ runs in the simulated cloud with a clean
-integrity audit (in this process, through nova_cca.simulation.cloud).
+integrity audit (in this process, through nova_cca_simulator.cloud).
 """
 
 import pathlib
 
 import pytest
 
-from nova_cca.simulation import cloud
-from nova_cca.simulation import scenario
+from nova_cca_simulator import cloud
+from nova_cca_simulator import scenario
 
 EXAMPLES = sorted(
     (pathlib.Path(__file__).parents[2] / 'examples').glob('*.yaml'))

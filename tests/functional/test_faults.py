@@ -3,7 +3,7 @@
 from nova import context as nova_context
 from nova.tests.fixtures import libvirt as fakelibvirt
 
-from nova_cca.simulation import domcaps
+from nova_cca_simulator import domcaps
 from tests.functional import base
 
 CCA_TRAIT = 'CUSTOM_HW_CPU_AARCH64_CCA'

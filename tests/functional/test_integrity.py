@@ -5,7 +5,7 @@ or a clear refusal (issue 9).
 from lxml import etree
 from nova.tests.functional.api import client
 
-from nova_cca.simulation import domcaps
+from nova_cca_simulator import domcaps
 from tests.functional import base
 
 SLOT = 'MEM_ENCRYPTION_CONTEXT'
@@ -140,7 +140,7 @@ class ComputeDefenceTest(IntegrityTestBase):
 
     Every start of a guest writes its XML through the driver's check
     (spawn, hard reboot, finish of a move, unshelve, evacuate, rebuild);
-    the host-without-CCA branch is unit-tested (tests/unit/test_slot.py):
+    the host-without-CCA branch is unit-tested (tests/unit/virt/libvirt/test_slot.py):
     the scheduler never sends a realm to such a host.
     """
 

@@ -8,10 +8,10 @@ is given, and what the owner reads back.
 import nova.conf
 from nova.tests.functional.api import client
 
-from nova_cca import measurement
-from nova_cca import personalization
-from nova_cca.simulation import compute as sim_compute
-from nova_cca.simulation import domcaps
+from nova_cca.virt import measurement
+from nova_cca_attest import personalization
+from nova_cca_simulator import compute as sim_compute
+from nova_cca_simulator import domcaps
 from tests.functional import base
 
 CONF = nova.conf.CONF
@@ -44,7 +44,7 @@ class MeasurementTestBase(base.RealmTestBase):
         """The realm traits the last query required of the compute node.
 
         In the default root layout the scheduler asks for them in
-        ``root_required`` (nova_cca.scheduling) and in no request group.
+        ``root_required`` (nova_cca.scheduler.realm_traits) and in no request group.
         """
         if query is None:
             query = self.placement_log.allocation_candidate_queries()[-1]

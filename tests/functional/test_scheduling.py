@@ -1,13 +1,13 @@
 """What the scheduler asks Placement for a realm, read from Placement's own
 request log: root_required in the root layout, with the same candidates and
-the same hosts as Nova's own form (nova_cca.scheduling).
+the same hosts as Nova's own form (nova_cca.scheduler.realm_traits).
 """
 
 import json
 import urllib.parse
 
-from nova_cca.simulation import compute as sim_compute
-from nova_cca.simulation import domcaps
+from nova_cca_simulator import compute as sim_compute
+from nova_cca_simulator import domcaps
 from tests.functional import base
 
 CCA = 'CUSTOM_HW_CPU_AARCH64_CCA'

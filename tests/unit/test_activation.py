@@ -24,9 +24,9 @@ import pytest
 
 import nova_cca
 from nova_cca import activation
-from nova_cca import detection
-from nova_cca import model
-from nova_cca import scheduling
+from nova_cca.virt.libvirt import detection
+from nova_cca.virt import model
+from nova_cca.scheduler import realm_traits as scheduling
 
 MODEL = 'hw:mem_encryption_model'
 
@@ -142,8 +142,8 @@ def test_plain_libvirt_host_answers_not_supported():
 
 
 def test_compute_driver_is_loadable_under_nova_virt():
-    from nova_cca import driver
-    from nova_cca.simulation import driver as sim_driver
+    from nova_cca.virt.libvirt import driver
+    from nova_cca_simulator import driver as sim_driver
     assert importutils.import_class(
         'nova.virt.libvirt_cca.LibvirtCCADriver') is driver.LibvirtCCADriver
     assert importutils.import_class(
@@ -185,7 +185,7 @@ def test_product_driver_map_has_no_simulated_driver():
     # a fresh interpreter: only the simulation registers its driver
     code = ('from nova_cca import activation; '
             'print(sorted(activation.DRIVERS)); '
-            'import nova_cca.simulation; '
+            'import nova_cca_simulator; '
             'print(sorted(activation.DRIVERS))')
     out = subprocess.run([sys.executable, '-c', code], check=True,
                          capture_output=True, text=True).stdout.split('\n')
@@ -195,12 +195,12 @@ def test_product_driver_map_has_no_simulated_driver():
 
 def test_register_compute_driver_is_idempotent(monkeypatch):
     monkeypatch.setattr(activation, 'DRIVERS', dict(activation.DRIVERS))
-    activation.register_compute_driver('ExtraDriver', 'nova_cca.driver')
+    activation.register_compute_driver('ExtraDriver', 'nova_cca.virt.libvirt.driver')
     before = dict(activation.DRIVERS)
-    activation.register_compute_driver('ExtraDriver', 'nova_cca.driver')
+    activation.register_compute_driver('ExtraDriver', 'nova_cca.virt.libvirt.driver')
     assert activation.DRIVERS == before
     with pytest.raises(ValueError, match='libvirt_cca.ExtraDriver is '
-                       'already nova_cca.driver.ExtraDriver, not x.y'):
+                       'already nova_cca.virt.libvirt.driver.ExtraDriver, not x.y'):
         activation.register_compute_driver('ExtraDriver', 'x.y')
     with pytest.raises(ValueError, match="'not a name' is not an "
                        'identifier'):

@@ -1,0 +1,243 @@
+"""``nova-cca-attest`` (also ``nova-cca attest``): collect a realm's
+attestation token, verify one.
+
+    nova-cca-attest verify TOKEN|- [--cpak FILE] [--nonce HEX]
+        [--rpv BASE64 | --server UUID] [--algo sha256|sha512] [--rim HEX]
+        [--json]
+    nova-cca-attest collect --nonce HEX [--output FILE] [--tsm-root DIR]
+
+Exit codes of ``verify``: 0 every check passed; 1 the token does not
+verify (a check failed); 2 usage error (bad option, unreadable file);
+4 the input is not a CCA attestation token. ``collect``: 0 the token was
+written; 1 it could not be collected; 2 usage error.
+"""
+
+import argparse
+import json
+import sys
+
+VERIFIED = 0
+DOES_NOT_VERIFY = 1
+USAGE = 2
+NOT_A_TOKEN = 4
+COLLECT_FAILED = 1
+
+
+def add_parser(commands):
+    """Add ``attest`` and its sub-commands to ``nova-cca``'s parser."""
+    attest = commands.add_parser(
+        'attest', help="collect or verify a realm's attestation token",
+        description="Collect a CCA attestation token inside a realm guest, "
+                    "or verify one on the tenant's own machine.")
+    actions = attest.add_subparsers(dest='attest_command', required=True)
+    verify = actions.add_parser(
+        'verify', help='verify a CCA attestation token',
+        description='Verify a CCA attestation token. Exit 0: every check '
+                    'passed; 1: a check failed; 2: usage error; 4: not a '
+                    'CCA attestation token.')
+    verify.add_argument('token', help="token file, or '-' for stdin")
+    verify.add_argument('--cpak', metavar='FILE',
+                        help="the platform's attestation public key (JWK "
+                             "or PEM); without it the platform is not "
+                             "authenticated")
+    verify.add_argument('--nonce', metavar='HEX', type=_nonce,
+                        help='the nonce given to collect (32-64 bytes)')
+    rpv = verify.add_mutually_exclusive_group()
+    rpv.add_argument('--rpv', metavar='BASE64', type=_rpv,
+                     help='the expected personalization value')
+    rpv.add_argument('--server', metavar='UUID', type=_server,
+                     help="the server's UUID: expect the personalization "
+                          "value nova-cca derives from it")
+    verify.add_argument('--algo', type=_algorithm,
+                        help='the expected measurement algorithm '
+                             '(sha256 or sha512)')
+    verify.add_argument('--rim', metavar='HEX', type=_rim,
+                        help='the expected initial measurement (from your '
+                             'own build)')
+    verify.add_argument('--json', action='store_true',
+                        help='print one JSON document')
+    collect = actions.add_parser(
+        'collect', help="ask this realm guest's kernel for a token",
+        description='Inside a realm guest: ask the kernel (configfs TSM '
+                    'reports) for a CCA attestation token bound to NONCE.')
+    collect.add_argument('--nonce', metavar='HEX', type=_nonce,
+                         required=True,
+                         help='a fresh nonce from the verifier (32-64 '
+                              'bytes, hex)')
+    collect.add_argument('--output', metavar='FILE',
+                         help='write the token here (default: stdout)')
+    collect.add_argument('--tsm-root', metavar='DIR', default=None,
+                         help='configfs TSM report directory (default '
+                              '/sys/kernel/config/tsm/report)')
+    return attest
+
+
+def _hex(text, what, sizes):
+    try:
+        value = bytes.fromhex(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError('%s must be hex, got %r'
+                                         % (what, text[:80])) from None
+    if len(value) not in sizes:
+        raise argparse.ArgumentTypeError(
+            '%s must be %s bytes, got %d' % (
+                what, '%d to %d' % (min(sizes), max(sizes))
+                if len(sizes) > 3 else ' or '.join(map(str, sizes)),
+                len(value)))
+    return value
+
+
+def _nonce(text):
+    return _hex(text, 'a nonce', range(32, 65))
+
+
+def _rim(text):
+    return _hex(text, 'an initial measurement', (32, 48, 64))
+
+
+def _rpv(text):
+    from nova_cca_attest import personalization
+    try:
+        return personalization.decode(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _server(text):
+    from nova_cca_attest import personalization
+    try:
+        return text, personalization.derive(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError('a server UUID, got %r'
+                                         % text[:80]) from None
+
+
+def _algorithm(text):
+    names = {'sha256': 'sha-256', 'sha-256': 'sha-256',
+             'sha512': 'sha-512', 'sha-512': 'sha-512'}
+    try:
+        return names[text.lower()]
+    except KeyError:
+        raise argparse.ArgumentTypeError(
+            'the measurement algorithm is sha256 or sha512, got %r'
+            % text[:40]) from None
+
+
+def run(argv=None):
+    """``nova-cca-attest``: the same sub-commands without nova-cca."""
+    parser = argparse.ArgumentParser(
+        prog='nova-cca-attest',
+        description="Arm CCA realm attestation: collect a realm's token in "
+                    "the guest, verify it on your own machine.")
+    add_parser(parser.add_subparsers(dest='command', required=True))
+    return main(parser.parse_args(argv))
+
+
+def main(args):
+    if args.attest_command == 'collect':
+        return collect(args)
+    return verify(args)
+
+
+def _error(message, code):
+    print('nova-cca attest: %s' % message, file=sys.stderr)
+    return code
+
+
+def collect(args):
+    from nova_cca_attest import collect as tsm
+    if not args.output and sys.stdout.isatty():
+        return _error('the token is binary: give --output FILE or redirect '
+                      'standard output', USAGE)
+    reports = tsm.TsmReports(args.tsm_root or tsm.DEFAULT_TSM_ROOT)
+    try:
+        token = reports.collect(args.nonce)
+    except tsm.CollectError as e:
+        return _error('cannot collect a token: %s' % e, COLLECT_FAILED)
+    try:
+        if args.output:
+            with open(args.output, 'wb') as f:
+                f.write(token)
+        else:
+            sys.stdout.buffer.write(token)
+            sys.stdout.flush()
+    except OSError as e:
+        return _error('cannot write the token to %s: %s'
+                      % (args.output or 'stdout', e.strerror or e),
+                      COLLECT_FAILED)
+    return 0
+
+
+def verify(args):
+    try:
+        from nova_cca_attest import keys
+        from nova_cca_attest import token as cca_token
+        from nova_cca_attest import TokenError
+        from nova_cca_attest import verify as checks
+    except ImportError as e:
+        return _error("verify needs the 'attest' extra (pip install "
+                      "'nova-cca[attest]'): %s" % e, USAGE)
+    expected = checks.Expectations(nonce=args.nonce, rim=args.rim,
+                                   algorithm=args.algo)
+    if args.rpv is not None:
+        expected.rpv, expected.rpv_source = args.rpv, 'given (--rpv)'
+    elif args.server is not None:
+        server, expected.rpv = args.server
+        expected.rpv_source = 'nova-cca derives for server %s' % server
+    if args.cpak:
+        try:
+            expected.cpak = keys.load_public_key(args.cpak)
+        except keys.KeyFileError as e:
+            return _error(str(e), USAGE)
+    try:
+        data = _read_token(args.token, cca_token.MAX_TOKEN_BYTES)
+    except OSError as e:
+        return _error('cannot read token %s: %s'
+                      % (args.token, e.strerror or e), USAGE)
+    try:
+        token = cca_token.decode(data)
+    except TokenError as e:
+        if args.json:
+            print(json.dumps({'verdict': 'not a token', 'error': str(e)},
+                             indent=2))
+        return _error('not a CCA attestation token: %s' % e, NOT_A_TOKEN)
+    result = checks.verify(token, expected)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        sys.stdout.write(to_text(result.to_dict()))
+    return VERIFIED if result.verified else DOES_NOT_VERIFY
+
+
+def _read_token(path, limit):
+    """At most ``limit + 1`` bytes, so that decode can refuse a larger
+    input without reading all of it.
+    """
+    if path == '-':
+        return sys.stdin.buffer.read(limit + 1)
+    with open(path, 'rb') as f:
+        return f.read(limit + 1)
+
+
+def to_text(report):
+    lines = ['%s: %s' % (report['envelope'], report['verdict'].upper()), '']
+    width = max(len(check['name']) for check in report['checks'])
+    for check in report['checks']:
+        lines.append('  %-7s  %-*s  %s' % (
+            check['verdict'], width, check['name'], check['detail']))
+    for part in ('realm', 'platform'):
+        lines += ['', '%s claims:' % part.capitalize()]
+        for name, value in report[part].items():
+            if isinstance(value, list) and value and all(
+                    isinstance(item, dict) for item in value):
+                lines.append('  %s:' % name)
+                lines += ['    - %s' % _text(item) for item in value]
+            else:
+                lines.append('  %s: %s' % (name, _text(value)))
+    return '\n'.join(lines) + '\n'
+
+
+def _text(value):
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return str(value)

@@ -1,0 +1,146 @@
+"""Public keys: the realm's RAK from its claim, the platform's CPAK.
+
+The realm public key claim (44237) holds the RAK either as a raw
+uncompressed EC point (SEC 1, ``0x04 || x || y``; tokens without a realm
+profile) or as an encoded COSE_Key (RFC 9052, section 7; realm profiles
+``tag:arm.com,2023:realm#1.0.0`` and later). The tenant gives the CPAK,
+the platform's attestation public key, as a JWK (RFC 7517) or PEM file.
+"""
+
+import base64
+import binascii
+import json
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
+
+from nova_cca_attest import cbor
+from nova_cca_attest import TokenError
+
+#: a key file larger than this is not a public key
+MAX_KEY_FILE_BYTES = 16 * 1024
+
+CURVES_BY_POINT_BYTES = {65: ec.SECP256R1, 97: ec.SECP384R1,
+                         133: ec.SECP521R1}
+COSE_EC2 = 2
+COSE_CURVES = {1: ec.SECP256R1, 2: ec.SECP384R1, 3: ec.SECP521R1}
+JWK_CURVES = {'P-256': ec.SECP256R1, 'P-384': ec.SECP384R1,
+              'P-521': ec.SECP521R1}
+
+
+class KeyFileError(ValueError):
+    """A key file the tenant gave cannot be used (names the file)."""
+
+
+def rak_from_claim(value):
+    """The RAK public key in a realm public key claim's bytes.
+
+    :raises TokenError: the claim is neither form, or not a curve point.
+    """
+    what = 'the realm public key claim (44237)'
+    if value[:1] == b'\x04':
+        curve = CURVES_BY_POINT_BYTES.get(len(value))
+        if curve is None:
+            raise TokenError('%s is a raw EC point of %d bytes; P-256, P-384 '
+                             'and P-521 points are 65, 97 or 133'
+                             % (what, len(value)))
+        return _point(curve, value, what)
+    key = cbor.loads(value, what)
+    if not cbor.is_map(key):
+        raise TokenError('%s is neither a raw EC point (0x04...) nor a '
+                         'COSE_Key map (got %s)' % (what,
+                                                    cbor.type_name(key)))
+    if key.get(1) != COSE_EC2:
+        raise TokenError('%s: COSE_Key kty (1) must be EC2 (2), got %r'
+                         % (what, key.get(1)))
+    curve = COSE_CURVES.get(key.get(-1)) \
+        if not isinstance(key.get(-1), bool) else None
+    if curve is None:
+        raise TokenError('%s: COSE_Key crv (-1) must be P-256 (1), P-384 '
+                         '(2) or P-521 (3), got %r' % (what, key.get(-1)))
+    x, y = key.get(-2), key.get(-3)
+    size = (curve.key_size + 7) // 8
+    for label, coordinate in ((-2, x), (-3, y)):
+        if not isinstance(coordinate, bytes) or len(coordinate) != size:
+            raise TokenError('%s: COSE_Key coordinate %d must be %d bytes '
+                             'on %s' % (what, label, size, curve.name))
+    return _point(curve, b'\x04' + x + y, what)
+
+
+def _point(curve, encoded, what):
+    try:
+        return ec.EllipticCurvePublicKey.from_encoded_point(curve(), encoded)
+    except ValueError:
+        raise TokenError('%s is not a point on %s' % (what, curve.name)
+                         ) from None
+
+
+def load_public_key(path):
+    """The EC public key in a JWK or PEM file at ``path``.
+
+    :raises KeyFileError: naming the file and what is wrong with it.
+    """
+    try:
+        with open(path, 'rb') as f:
+            data = f.read(MAX_KEY_FILE_BYTES + 1)
+    except OSError as e:
+        raise KeyFileError('cannot read key file %s: %s'
+                           % (path, e.strerror or e)) from None
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise KeyFileError('key file %s is over %d bytes: not a public key'
+                           % (path, MAX_KEY_FILE_BYTES))
+    if data.lstrip().startswith(b'{'):
+        return _from_jwk(path, data)
+    return _from_pem(path, data)
+
+
+def _from_pem(path, data):
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, TypeError) as e:
+        raise KeyFileError('key file %s is neither an EC JWK nor a PEM public '
+                           'key (%s)' % (path, e)) from None
+    except Exception as e:  # noqa: unsupported key types raise their own
+        raise KeyFileError('key file %s: unsupported key (%s)' % (path, e)
+                           ) from None
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise KeyFileError('key file %s holds a %s, not an EC public key'
+                           % (path, type(key).__name__))
+    return key
+
+
+def _from_jwk(path, data):
+    try:
+        jwk = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise KeyFileError('key file %s is not valid JSON: %s' % (path, e)
+                           ) from None
+    if not isinstance(jwk, dict):
+        raise KeyFileError('key file %s: a JWK is a JSON object' % path)
+    if jwk.get('kty') != 'EC':
+        raise KeyFileError('key file %s: JWK kty must be "EC", got %r'
+                           % (path, jwk.get('kty')))
+    curve = JWK_CURVES.get(jwk.get('crv'))
+    if curve is None:
+        raise KeyFileError('key file %s: JWK crv must be one of %s, got %r'
+                           % (path, ', '.join(JWK_CURVES), jwk.get('crv')))
+    size = (curve.key_size + 7) // 8
+    coordinates = []
+    for name in ('x', 'y'):
+        try:
+            text = jwk[name]
+            raw = base64.urlsafe_b64decode(text + '=' * (-len(text) % 4))
+        except (KeyError, TypeError, binascii.Error, ValueError):
+            raise KeyFileError('key file %s: JWK %s must be base64url'
+                               % (path, name)) from None
+        if len(raw) != size:
+            raise KeyFileError('key file %s: JWK %s must be %d bytes on %s, '
+                               'got %d' % (path, name, size, jwk['crv'],
+                                           len(raw)))
+        coordinates.append(raw)
+    try:
+        return ec.EllipticCurvePublicKey.from_encoded_point(
+            curve(), b'\x04' + coordinates[0] + coordinates[1])
+    except ValueError:
+        raise KeyFileError('key file %s: JWK x, y is not a point on %s'
+                           % (path, jwk['crv'])) from None

@@ -1,0 +1,116 @@
+"""Public CCA token test vectors (docs/attestation-test-vectors.md).
+
+The vectors are other projects' data: this repository does not carry
+them. They are read from ``$NOVA_CCA_TEST_VECTORS`` or from
+``attestation-vectors/`` in the team's shared folder beside the clone
+(``../shared``); the README of that folder cites each file's source.
+"""
+
+import json
+import os
+import pathlib
+
+import pytest
+
+from nova_cca_attest import keys
+from nova_cca_attest import token
+from nova_cca_attest import verify
+
+_REPO = pathlib.Path(__file__).resolve().parents[2]
+DATA = pathlib.Path(os.environ.get(
+    'NOVA_CCA_TEST_VECTORS',
+    _REPO.parent / 'shared' / 'attestation-vectors'))
+
+needs_vectors = pytest.mark.skipif(
+    not (DATA / 'cca-token-01.cbor').is_file(),
+    reason='public CCA test vectors not found in %s (see '
+           'docs/attestation-test-vectors.md)' % DATA)
+pytestmark = needs_vectors
+
+
+def load(name):
+    return token.decode((DATA / name).read_bytes())
+
+
+def trust_anchor_key(tmp_path, name):
+    """The ``pkey`` JWK of a Veraison trust-anchor store file."""
+    jwk = tmp_path / (name + '.jwk')
+    jwk.write_text(json.dumps(json.loads((DATA / name).read_text())[0]
+                              ['pkey']))
+    return str(jwk)
+
+
+def verdicts(result):
+    return {check.name: check.verdict for check in result.checks}
+
+
+TFA_TOKENS = ['cca-token-01.cbor', 'cca-token-draft-ffm-00.cbor',
+              'cca_example_token.cbor', 'cca_example_token_legacy.cbor',
+              'cca_token.cbor']
+
+
+@pytest.mark.parametrize('name', TFA_TOKENS)
+@pytest.mark.parametrize('cpak', ['cpak.json', 'cca_platform.pub'])
+def test_published_tokens_verify_with_their_cpak(name, cpak):
+    result = verify.verify(load(name), verify.Expectations(
+        cpak=keys.load_public_key(str(DATA / cpak))))
+    assert verdicts(result) == {
+        'platform-profile': 'pass', 'realm-profile': 'pass',
+        'realm-signature': 'pass', 'platform-signature': 'pass',
+        'binding': 'pass'}
+    assert result.verified
+
+
+def test_legacy_es256_token_verifies_with_its_trust_anchor(tmp_path):
+    cpak = keys.load_public_key(trust_anchor_key(tmp_path, 'ta-02-ok.json'))
+    result = verify.verify(load('cca-token-02.cbor'),
+                           verify.Expectations(cpak=cpak))
+    assert result.verified
+    assert verdicts(result)['platform-signature'] == 'pass'
+    assert 'ES256' in result.checks[3].detail
+
+
+def test_legacy_token_fails_with_another_platform_key():
+    cpak = keys.load_public_key(str(DATA / 'cpak.json'))
+    result = verify.verify(load('cca-token-02.cbor'),
+                           verify.Expectations(cpak=cpak))
+    assert not result.verified
+    assert verdicts(result)['platform-signature'] == 'fail'
+
+
+def test_bad_trust_anchor_is_refused(tmp_path):
+    # Upstream: the platform token fails crypto validation with it. Its
+    # key is not even a point on P-256, so it is refused on loading.
+    with pytest.raises(keys.KeyFileError, match='not a point on P-256'):
+        keys.load_public_key(trust_anchor_key(tmp_path, 'ta-02-bad.json'))
+
+
+def test_bug_33_token_fails_the_binding_only():
+    # Upstream: platform trustworthy, realm fails crypto validation.
+    result = verify.verify(load('bug-33-repro.cbor'), verify.Expectations(
+        cpak=keys.load_public_key(str(DATA / 'cpak.json'))))
+    assert verdicts(result) == {
+        'platform-profile': 'pass', 'realm-profile': 'pass',
+        'realm-signature': 'pass', 'platform-signature': 'pass',
+        'binding': 'fail'}
+    assert not result.verified
+
+
+def test_envelopes_and_rak_forms():
+    assert load('cca-token-01.cbor').envelope.startswith(
+        'CCA token collection')
+    assert load('cca_token.cbor').envelope.startswith('CMW collection')
+    # a raw EC point (no realm profile) and a COSE_Key (realm profile)
+    assert load('cca-token-01.cbor').realm_claims[44237][0] == 0x04
+    assert load('cca-token-draft-ffm-00.cbor').realm_claims[44237][0] == \
+        0xa4
+
+
+def test_published_claims_are_decoded():
+    claims = verify.verify(load('cca-token-01.cbor'),
+                           verify.Expectations()).to_dict()
+    assert claims['realm']['challenge'] == 'ab' * 64
+    assert claims['realm']['initial-measurement'] == '00' * 32
+    assert claims['platform']['profile'] == 'http://arm.com/CCA-SSD/1.0.0'
+    assert claims['platform']['sw-components'][0]['component-type'] == 'BL'
+    assert claims['platform']['lifecycle'] == 0x3003

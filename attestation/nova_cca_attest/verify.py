@@ -1,0 +1,179 @@
+"""The checks a tenant asks of a CCA token, each with a verdict.
+
+:func:`verify` always checks both profiles, the realm token's signature
+with the RAK it carries and the RAK's binding to the platform token; it
+checks the platform token's signature when given the CPAK, and compares
+the challenge, personalization value, measurement algorithm and initial
+measurement with what the tenant expects when told.
+"""
+
+import dataclasses
+import hmac
+
+from nova_cca_attest import claims as c
+from nova_cca_attest import cose
+from nova_cca_attest import keys
+from nova_cca_attest import TokenError
+
+PASS = 'pass'
+FAIL = 'fail'
+SKIPPED = 'skipped'
+
+CHALLENGE_BYTES = 64
+#: the nonce a tenant may give: the kernel takes 32 to 64 bytes and pads
+#: shorter ones with zeros to the 64-byte challenge
+MIN_NONCE_BYTES = 32
+
+
+@dataclasses.dataclass
+class Expectations:
+    """What the tenant expects; None where they did not say."""
+    nonce: bytes = None
+    rpv: bytes = None
+    rpv_source: str = None     # where the RPV came from, for the report
+    algorithm: str = None      # 'sha-256' or 'sha-512'
+    rim: bytes = None
+    cpak: object = None        # an EllipticCurvePublicKey
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    name: str
+    verdict: str
+    detail: str
+
+
+@dataclasses.dataclass
+class Result:
+    token: object
+    checks: list
+
+    @property
+    def verified(self):
+        return all(check.verdict != FAIL for check in self.checks)
+
+    def to_dict(self):
+        return {
+            'verdict': 'verified' if self.verified else 'does not verify',
+            'envelope': self.token.envelope,
+            'checks': [dataclasses.asdict(check) for check in self.checks],
+            'realm': c.names(self.token.realm_claims, c.REALM_CLAIMS),
+            'platform': c.names(self.token.platform_claims,
+                                c.PLATFORM_CLAIMS),
+        }
+
+
+def pad_nonce(nonce):
+    """The 64-byte challenge a realm reports for ``nonce``."""
+    if not MIN_NONCE_BYTES <= len(nonce) <= CHALLENGE_BYTES:
+        raise ValueError('a nonce is %d to %d bytes, got %d'
+                         % (MIN_NONCE_BYTES, CHALLENGE_BYTES, len(nonce)))
+    return bytes(nonce) + bytes(CHALLENGE_BYTES - len(nonce))
+
+
+def verify(token, expected):
+    """Every check on ``token`` (from :func:`token.decode`) as a Result."""
+    realm, platform = token.realm_claims, token.platform_claims
+    checks = [
+        _profile('platform-profile', platform.get(c.PROFILE),
+                 c.PLATFORM_PROFILES),
+        _profile('realm-profile', realm.get(c.PROFILE), c.REALM_PROFILES),
+        _realm_signature(token),
+        _platform_signature(token, expected.cpak),
+        _binding(token),
+    ]
+    if expected.nonce is not None:
+        checks.append(_equal(
+            'challenge', realm[c.CHALLENGE], pad_nonce(expected.nonce),
+            'the realm challenge (10) is the nonce', hex))
+    if expected.rpv is not None:
+        checks.append(_equal(
+            'personalization-value', realm[c.PERSONALIZATION_VALUE],
+            expected.rpv, 'the personalization value (44235) is the one %s'
+            % (expected.rpv_source or 'given'), hex))
+    if expected.algorithm is not None:
+        checks.append(_equal(
+            'measurement-algorithm', realm[c.HASH_ALGORITHM],
+            expected.algorithm, 'the realm measurement algorithm (44236) '
+            'is %s' % expected.algorithm, str))
+    if expected.rim is not None:
+        checks.append(_equal(
+            'initial-measurement', realm[c.INITIAL_MEASUREMENT],
+            expected.rim, 'the initial measurement (44238) is the '
+            'expected one', hex))
+    return Result(token=token, checks=checks)
+
+
+def _profile(name, value, known):
+    if value in known:
+        return Check(name, PASS, 'profile %s' % (
+            value or 'absent (RMM 1.0 realm token)'))
+    return Check(name, FAIL, 'unknown profile %r; known: %s' % (
+        value if value is None else value[:80],
+        ', '.join('none' if p is None else p for p in known)))
+
+
+def _realm_signature(token):
+    try:
+        rak = keys.rak_from_claim(token.realm_claims[c.PUBLIC_KEY])
+    except TokenError as e:
+        return Check('realm-signature', FAIL, str(e))
+    if token.realm.algorithm is not cose.ALGORITHMS[-35]:
+        return Check('realm-signature', FAIL,
+                     'the realm token is signed with %s; the RMM signs it '
+                     'with ES384' % token.realm.alg_name)
+    try:
+        cose.verify(token.realm, rak)
+    except cose.SignatureError as e:
+        return Check('realm-signature', FAIL, str(e))
+    return Check('realm-signature', PASS,
+                 'signed by the realm attestation key it carries '
+                 '(ES384); this alone proves nothing about the platform')
+
+
+def _platform_signature(token, cpak):
+    if cpak is None:
+        return Check('platform-signature', SKIPPED,
+                     'no CPAK given (--cpak): nothing shows that the token '
+                     'comes from genuine CCA hardware')
+    try:
+        cose.verify(token.platform, cpak)
+    except cose.SignatureError as e:
+        return Check('platform-signature', FAIL, str(e))
+    return Check('platform-signature', PASS,
+                 'signed by the given platform attestation key (%s)'
+                 % token.platform.alg_name)
+
+
+def _binding(token):
+    rak = token.realm_claims[c.PUBLIC_KEY]
+    algorithm = token.realm_claims[c.PUBLIC_KEY_HASH_ALGORITHM]
+    hash_function = c.HASHES.get(algorithm)
+    if hash_function is None:
+        return Check('binding', FAIL,
+                     'unknown public key hash algorithm (44240) %r'
+                     % algorithm[:40])
+    digest = hash_function(rak).digest()
+    if hmac.compare_digest(digest, token.platform_claims[c.CHALLENGE]):
+        return Check('binding', PASS,
+                     'the platform challenge is the %s of the realm '
+                     'public key' % algorithm)
+    return Check('binding', FAIL,
+                 'the platform challenge is not the %s of the realm public '
+                 'key: the platform token was not issued for this realm '
+                 'token' % algorithm)
+
+
+def _equal(name, found, wanted, statement, show):
+    if isinstance(found, bytes):
+        same = hmac.compare_digest(found, wanted)
+    else:
+        same = found == wanted
+    if same:
+        return Check(name, PASS, statement)
+    return Check(name, FAIL, 'expected %s, token has %s' % (
+        _show(wanted, show), _show(found, show)))
+
+
+def _show(value, show):
+    return value.hex() if show is hex else str(value)

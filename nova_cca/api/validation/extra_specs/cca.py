@@ -1,0 +1,53 @@
+"""Flavor extra specs of nova-cca, validated like Nova's own.
+
+Nova's API loads validators from the ``nova.api.extra_spec_validators``
+entry point (pyproject.toml) and checks every extra spec of a flavor
+against them (microversion 2.86 and later). A key in Nova's ``hw``
+namespace without a validator is refused, so each key nova-cca reads is
+registered here.
+"""
+
+from nova.api.validation.extra_specs import base
+
+from nova_cca.virt import measurement
+from nova_cca.virt import model
+
+
+def register():
+    """Entry point: the validators of nova-cca's ``hw:`` keys."""
+    return [
+        base.ExtraSpecValidator(
+            name=measurement.flavor_key(measurement.ALGO),
+            description=(
+                'Measurement algorithm of an Arm CCA realm. The realm is '
+                'placed only on hosts whose libvirt offers it.'),
+            value={
+                'type': str,
+                'description': 'The measurement algorithm',
+                'enum': list(model.MEASUREMENT_ALGORITHMS),
+            },
+        ),
+        base.ExtraSpecValidator(
+            name=measurement.flavor_key(measurement.PERSONALIZATION),
+            description=(
+                'Give an Arm CCA realm a personalization value (RPV). '
+                "'uuid': derived from the server's UUID (see nova-cca's "
+                'user guide). The realm is placed only on hosts that can '
+                'set one.'),
+            value={
+                'type': str,
+                'description': 'Where the personalization value comes from',
+                'enum': list(measurement.PERSONALIZATION_SOURCES),
+            },
+        ),
+        base.ExtraSpecValidator(
+            name=measurement.flavor_key(measurement.LOG),
+            description=(
+                'Give an Arm CCA realm a measurement log. The realm is '
+                'placed only on hosts that keep one.'),
+            value={
+                'type': bool,
+                'description': 'Whether the realm keeps a measurement log',
+            },
+        ),
+    ]

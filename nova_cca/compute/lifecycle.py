@@ -1,0 +1,38 @@
+"""What a realm cannot do.
+
+The host can neither read nor move a realm's memory: saving it to disk
+(suspend) or copying it to another host (live migration) is impossible.
+Operations that restart the realm from its disk (stop/start, reboot, cold
+migration, resize, rebuild, evacuate, shelve/unshelve) keep working.
+"""
+
+from nova import exception
+
+from nova_cca.i18n import _
+from nova_cca.virt import model
+
+#: compute API methods refused for realms, with the action name reported.
+REFUSED_OPERATIONS = {
+    'suspend': 'suspend',
+    'live_migrate': 'live-migration',
+}
+
+
+class RealmOperationRefused(exception.InstanceInvalidState):
+    """An operation that would read or move realm memory.
+
+    An InstanceInvalidState, so that the API answers 409 Conflict with
+    "Cannot '<action>' instance <uuid> while it is in Arm CCA realm mode:
+    ...".
+    """
+
+
+def refuse_for_realm(instance, operation):
+    """Raise RealmOperationRefused when ``instance`` is a realm."""
+    if model.is_realm(instance.flavor, instance.image_meta):
+        raise RealmOperationRefused(
+            instance_uuid=instance.uuid,
+            attr='Arm CCA realm',
+            state=(_('mode: the host can neither save nor move realm '
+                     'memory, so %s is impossible') % operation),
+            method=operation)

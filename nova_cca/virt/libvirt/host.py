@@ -1,0 +1,171 @@
+"""A libvirt host that can tell whether it runs Arm CCA realms.
+
+:class:`RealmHost` detects realm support from libvirt's domain
+capabilities and says how many realm slots (``max_realms``) and which
+traits (``realm_traits``) the host offers. In the default ``root`` layout
+the driver puts them on the compute node provider (see provider_tree) and
+the host tells Nova it has no ``arm_cca`` child; in the ``child`` layout it
+answers the per-model hooks of Nova's
+``Host.get_mem_encryption_inventories()``, from which Nova builds the
+``<node>_arm_cca`` child provider.
+"""
+
+from nova.db import constants as db_const
+from nova.virt.libvirt import host
+from oslo_log import log as logging
+
+import nova.conf
+from nova_cca import conf as _conf  # noqa: F401  registers [arm_cca]
+from nova_cca.virt.libvirt import detection
+from nova_cca.virt import measurement
+from nova_cca.virt import model
+from nova_cca.virt.libvirt import provider_tree
+
+CONF = nova.conf.CONF
+LOG = logging.getLogger(__name__)
+
+#: Inventory total when [arm_cca] max_guests is unset: RMM 1.0 has no
+#: per-host realm limit.
+UNLIMITED_REALMS = db_const.MAX_INT
+
+
+class RealmHost(host.Host):
+    """libvirt Host with Arm CCA detection.
+
+    Domain capabilities are read once per (arch, machine type) by Nova's
+    own cached ``get_domain_capabilities()``; the realm verdict derived
+    from them is cached too, and logged once.
+    """
+
+    def __init__(self, *args, conf=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        #: the configuration [arm_cca] is read from (nova.conf by default)
+        self.conf = conf if conf is not None else CONF
+        self._realm_capability = None
+        #: {arch: libvirt's error} for domain capabilities it refused
+        self._domain_caps_errors = {}
+
+    def _host_arch(self):
+        return self.get_capabilities().host.cpu.arch
+
+    def _get_domain_capabilities(self, emulator_bin=None, arch=None,
+                                 machine_type=None, virt_type=None, flags=0):
+        """Nova's, remembering why an architecture has none.
+
+        Nova skips an architecture whose domain capabilities libvirt
+        refuses (a libvirtError). Capabilities that libvirt returns but
+        that do not parse are skipped the same way, with one warning,
+        instead of stopping the compute service: the host then runs
+        without Arm CCA.
+        """
+        try:
+            return super()._get_domain_capabilities(
+                emulator_bin=emulator_bin, arch=arch,
+                machine_type=machine_type, virt_type=virt_type, flags=flags)
+        except host.libvirt.libvirtError as e:
+            self._domain_caps_errors[arch] = str(e)
+            raise
+        except Exception as e:
+            reason = ('the domain capabilities libvirt returned do not '
+                      'parse (%s)' % e)
+            if arch not in self._domain_caps_errors:
+                LOG.warning(
+                    'libvirt returned domain capabilities for %s guests '
+                    '(machine type %s) that do not parse: %s; they are '
+                    'ignored and this host runs without them%s.',
+                    arch, machine_type, e,
+                    ' (no Arm CCA realms)' if arch == model.AARCH64 else '')
+            self._domain_caps_errors[arch] = reason
+            raise host.libvirt.libvirtError(reason) from e
+
+    @property
+    def realm_capability(self):
+        """The host's :class:`~nova_cca.virt.libvirt.detection.RealmCapability`."""
+        if self._realm_capability is None:
+            capability = self._detect_realm_capability()
+            if capability.supported:
+                LOG.info('Arm CCA realm support detected (%s); measurement '
+                         'algorithms: %s', capability.reason,
+                         ', '.join(capability.measurement_algos) or
+                         'platform default')
+            else:
+                LOG.info('Arm CCA realms are not supported on this host: %s',
+                         capability.reason)
+            self._realm_capability = capability
+        return self._realm_capability
+
+    def _detect_realm_capability(self):
+        try:
+            refused = detection.unsupported_host_arch(self._host_arch())
+            if refused is not None:
+                return refused
+            by_machine = self.get_domain_capabilities().get(model.AARCH64)
+        except Exception as e:  # libvirt errors must not stop the compute
+            return detection.RealmCapability.unsupported(
+                'reading libvirt capabilities failed: %s' % e)
+        if not by_machine:
+            error = self._domain_caps_errors.get(model.AARCH64)
+            return detection.RealmCapability.unsupported(
+                'libvirt reports no domain capabilities for aarch64 guests%s'
+                % (': %s' % error if error else ''))
+        verdict = None
+        for caps in by_machine.values():
+            realm = detection.realm_capability(caps)
+            verdict = realm if verdict is None else verdict.merge(realm)
+        return verdict
+
+    @property
+    def supports_arm_cca(self):
+        return self.realm_capability.supported
+
+    @property
+    def max_realms(self):
+        """Realm slots: [arm_cca] max_guests, or unlimited when unset."""
+        if not self.supports_arm_cca:
+            return 0
+        max_guests = self.conf.arm_cca.max_guests
+        return UNLIMITED_REALMS if max_guests is None else max_guests
+
+    def _get_mem_encryption_slots_arm_cca(self):
+        return self.max_realms
+
+    @property
+    def realm_traits(self):
+        """The traits of a realm host: the CCA trait, one per measurement
+        algorithm libvirt lists, and those of the realm settings the
+        deployer enables ([arm_cca] personalization_value,
+        measurement_log).
+        """
+        return [model.REALM_TRAIT] + self.measurement_traits
+
+    @property
+    def measurement_traits(self):
+        """Traits for the algorithms libvirt advertises and the realm
+        settings the deployer enables.
+        """
+        options = self.conf.arm_cca
+        return measurement.host_traits(
+            self.realm_capability.measurement_algos,
+            options.personalization_value, options.measurement_log)
+
+    def _get_mem_encryption_traits_arm_cca(self):
+        # Nova's per-model hook (get_mem_encryption_inventories)
+        return self.realm_traits
+
+    @property
+    def realm_layout(self):
+        """'root' or 'child' ([arm_cca] provider_layout)."""
+        return self.conf.arm_cca.provider_layout
+
+    def get_mem_encryption_inventories(self):
+        inventories = super().get_mem_encryption_inventories()
+        if self.realm_layout == provider_tree.ROOT:
+            # realm slots go on the compute node provider (the driver puts
+            # them there): Nova must not build, or must remove, the child
+            inventories[model.MODEL_KEY] = {
+                'supported': False}
+        return inventories
+
+    @property
+    def supports_mem_encryption(self):
+        return super().supports_mem_encryption or self.supports_arm_cca

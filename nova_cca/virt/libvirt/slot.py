@@ -1,0 +1,53 @@
+"""A realm's slot: the MEM_ENCRYPTION_CONTEXT it holds on its host.
+
+The scheduler gives a realm a slot on a CCA host; the compute checks it
+again before it writes a guest (defence in depth): a realm request never
+becomes a plain guest, nor a realm beyond the host's ``max_guests``.
+"""
+
+from nova import exception
+
+from nova_cca.i18n import _
+from nova_cca.virt.libvirt import provider_tree
+
+
+class RealmCannotRun(exception.NovaException):
+    """A realm was asked to start where it must not.
+
+    Not one of the exceptions Nova's build path aborts on, so that a boot
+    is rescheduled to another host; every other operation fails with this
+    message as the instance fault.
+    """
+
+    msg_fmt = _('Arm CCA realm %(instance_uuid)s cannot run on %(host)s: '
+                '%(reason)s; it is not started as a plain guest.')
+
+
+def holds_slot(allocations, provider_uuids):
+    """Whether ``allocations`` hold a realm slot on one of the providers.
+
+    :param allocations: a consumer's allocations, ``{rp_uuid: {'resources':
+        {rc: amount}}}`` as Placement returns them
+    :param provider_uuids: the providers of one compute node's tree
+    """
+    return any(
+        provider_tree.REALM_CONTEXT in data.get('resources', {})
+        for rp_uuid, data in (allocations or {}).items()
+        if rp_uuid in provider_uuids)
+
+
+def refusal(capability, allocations=None, provider_uuids=()):
+    """Why a realm must not start on this host, or None when it may.
+
+    :param capability: the host's
+        :class:`~nova_cca.virt.libvirt.detection.RealmCapability`
+    :param allocations: the realm's allocations (read only when the host
+        supports CCA)
+    :param provider_uuids: the providers of this host's compute node tree
+    """
+    if not capability.supported:
+        return 'the host does not support Arm CCA (%s)' % capability.reason
+    if not holds_slot(allocations, provider_uuids):
+        return ('its allocation holds no realm slot (%s) on this host'
+                % provider_tree.REALM_CONTEXT)
+    return None

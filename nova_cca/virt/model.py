@@ -1,0 +1,119 @@
+"""The Arm CCA memory-encryption model: what a realm needs from Nova.
+
+A realm is requested like every other confidential guest in Nova, with
+``hw:mem_encryption``/``hw_mem_encryption`` and the model ``arm-cca``.
+:class:`RealmEncryptionConfig` tells Nova's generic code how such a guest
+differs from an SEV or TDX one and refuses images a realm cannot boot.
+"""
+
+from nova import exception
+from nova.objects import fields
+from nova.virt import hardware
+from oslo_utils import strutils
+
+from nova_cca.i18n import _
+
+ARM_CCA = 'arm-cca'
+#: how Nova spells the model in hooks and provider names (``arm_cca``)
+MODEL_KEY = ARM_CCA.replace('-', '_')
+
+#: Trait of a provider that can host realms (Placement needs the CUSTOM_
+#: prefix until os-traits ships HW_CPU_AARCH64_CCA).
+REALM_TRAIT = 'CUSTOM_HW_CPU_AARCH64_CCA'
+
+#: Measurement algorithms as libvirt names them (``measurement-algo``).
+MEASUREMENT_ALGORITHMS = ('sha256', 'sha512')
+
+AARCH64 = fields.Architecture.AARCH64
+REALM_MACHINE_TYPE = 'virt'
+REALM_FIRMWARE_TYPE = fields.FirmwareType.UEFI
+
+
+def measurement_trait(algorithm):
+    """The trait a host carries for each measurement algorithm it offers.
+
+    ``sha256`` -> ``CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA256``.
+    """
+    return '%s_MEASUREMENT_%s' % (REALM_TRAIT, algorithm.upper())
+
+
+def is_realm(flavor, image_meta):
+    """True when the flavor and image ask for an Arm CCA realm."""
+    config = hardware.get_mem_encryption_constraint(flavor, image_meta)
+    return config is not None and config.model == ARM_CCA
+
+
+def _image_label(image_meta):
+    name = image_meta.name if 'name' in image_meta else None
+    image_id = image_meta.id if 'id' in image_meta else '<no-id>'
+    return '%s (%s)' % (name, image_id) if name else image_id
+
+
+class RealmEncryptionConfig(hardware.MemEncryptionConfig):
+    """Memory-encryption properties of an Arm CCA realm.
+
+    Unlike SEV, realm memory is neither locked nor bounced through an
+    IOMMU; the RMM keeps it from being swapped. The firmware is UEFI for
+    the ``virt`` machine and keeps no NVRAM, because realm firmware is not
+    run from writable pflash.
+    """
+
+    model = ARM_CCA
+    needs_locked_memory = False
+    required_trait = REALM_TRAIT
+    required_firmware_type = REALM_FIRMWARE_TYPE
+    required_machine_type = REALM_MACHINE_TYPE
+    needs_stateless_firmware = True
+
+    def check_constraints(self, image_meta, machine_type, requesters):
+        """Refuse what a realm cannot be, naming the offending key and value.
+
+        :raises: FlavorImageConflict for a non-aarch64 architecture or a
+            non-UEFI firmware, InvalidMachineType for a machine type other
+            than ``virt``, StatelessFirmwareRequired when the image does not
+            ask for stateless firmware.
+        """
+        props = image_meta.properties
+        image = _image_label(image_meta)
+        by = ' and '.join(requesters)
+
+        for key in ('hw_architecture', 'hw_emulation_architecture'):
+            arch = props.get(key)
+            if arch is not None and arch != AARCH64:
+                raise exception.FlavorImageConflict(
+                    _("Arm CCA realm requested by %s, but image %s has "
+                      "%s=%s: realms run only on %s hosts.") %
+                    (by, image, key, arch, AARCH64))
+
+        # Explicit, as for every encryption model: stateless firmware is
+        # only honoured for an image that says hw_firmware_type=uefi.
+        firmware = props.get('hw_firmware_type')
+        if firmware != REALM_FIRMWARE_TYPE:
+            raise exception.FlavorImageConflict(
+                _("Arm CCA realm requested by %s, but image %s has "
+                  "hw_firmware_type=%s: realms boot only with "
+                  "hw_firmware_type=%s.") % (by, image, firmware or 'unset',
+                                          REALM_FIRMWARE_TYPE))
+
+        mach_type = machine_type or props.get('hw_machine_type')
+        if mach_type is not None and not self._is_virt_machine(mach_type):
+            raise exception.InvalidMachineType(
+                _("Arm CCA realm requested by %s, but image %s has "
+                  "hw_machine_type=%s: realms need the '%s' machine "
+                  "type.") %
+                (by, image, mach_type, REALM_MACHINE_TYPE))
+
+        if not hardware.get_stateless_firmware_constraint(image_meta):
+            stateless = props.get('hw_firmware_stateless')
+            raise exception.StatelessFirmwareRequired(
+                _("Arm CCA realm requested by %s, but image %s has "
+                  "hw_firmware_stateless=%s: realm firmware keeps no "
+                  "NVRAM, set hw_firmware_stateless=true.") %
+                (by, image, 'unset' if stateless is None else
+                 strutils.bool_from_string(stateless)))
+
+    @staticmethod
+    def _is_virt_machine(mach_type):
+        # 'virt' or a versioned 'virt-9.2'
+        return mach_type == REALM_MACHINE_TYPE or mach_type.startswith(
+            REALM_MACHINE_TYPE + '-')

@@ -1,0 +1,48 @@
+"""A REST client of the deployment, as a user (or an admin) calls it.
+
+No keystone: the compute API's pipeline trusts the identity headers
+(docs/deployment.md), Placement runs noauth2 and takes the token "admin".
+"""
+
+import requests
+
+from nova_cca_deploy import topology
+
+#: a current compute API microversion (Nova 34 serves up to 2.10x)
+MICROVERSION = '2.96'
+PROJECT = '6f70656e-7374-6163-6b00-000000000001'
+USER = '75736572-0000-0000-0000-000000000001'
+
+
+class Client:
+    def __init__(self, project=PROJECT, user=USER,
+                 microversion=MICROVERSION):
+        self.base = 'http://127.0.0.1:%d/v2.1' % topology.COMPUTE_API_PORT
+        self.placement_base = 'http://127.0.0.1:%d' % (
+            topology.PLACEMENT_PORT)
+        self.project = project
+        self.user = user
+        self.microversion = microversion
+        self.session = requests.Session()
+
+    def _headers(self, roles):
+        return {'X-User-Id': self.user, 'X-Project-Id': self.project,
+                'X-Roles': roles, 'X-Auth-Token': 'nova-cca-deploy',
+                'OpenStack-API-Version': 'compute %s' % self.microversion,
+                'Content-Type': 'application/json'}
+
+    def user_call(self, method, path, body=None):
+        return requests.request(method, self.base + path, json=body,
+                                headers=self._headers('member,reader'),
+                                timeout=120)
+
+    def admin(self, method, path, body=None):
+        return requests.request(method, self.base + path, json=body,
+                                headers=self._headers('admin,member,reader'),
+                                timeout=120)
+
+    def placement(self, method, path, body=None, microversion='1.39'):
+        return requests.request(
+            method, self.placement_base + path, json=body, timeout=60,
+            headers={'X-Auth-Token': 'admin',
+                     'OpenStack-API-Version': 'placement %s' % microversion})
