@@ -1,3 +1,17 @@
+# Copyright 2026 The nova-cca Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """How the scheduler asks Placement for a realm.
 
 Nova puts the traits of a realm request (``CUSTOM_HW_CPU_AARCH64_CCA``, the
@@ -141,10 +155,9 @@ def drop_traits_required_on_root(request_spec, resource_request):
     every other requirement stays. Returns the traits removed. A request
     whose ``root_required`` holds no realm trait is not looked at.
     """
-    if ('root_required' not in request_spec or
-            model.REALM_TRAIT not in request_spec.root_required):
-        return set()
     root_required = set(request_spec.root_required)
+    if model.REALM_TRAIT not in root_required:
+        return set()
     moved = realm_root_traits(resource_request) & root_required
     if not moved:
         return set()

@@ -1,3 +1,17 @@
+# Copyright 2026 The nova-cca Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """How a realm is measured: what the user asks for, what a host must offer.
 
 A realm's initial measurement depends on three settings of the realm
@@ -94,7 +108,7 @@ class RealmRequest:
 
 
 def _flavor_value(flavor, setting):
-    specs = flavor.get('extra_specs') or {}
+    specs = flavor.get('extra_specs', {}) or {}
     return specs.get(flavor_key(setting))
 
 
@@ -115,7 +129,7 @@ def asks_for_settings(flavor, image_meta):
     Looks at the keys only (the extra specs and image properties Nova
     reads anyway), so that a request without them costs nothing more.
     """
-    specs = flavor.get('extra_specs') or {}
+    specs = flavor.get('extra_specs', {}) or {}
     props = image_meta.properties
     return any(flavor_key(s) in specs or
                props.get(image_key(s)) is not None for s in SETTINGS)

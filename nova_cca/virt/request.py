@@ -1,3 +1,17 @@
+# Copyright 2026 The nova-cca Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Which memory-encryption model a request means.
 
 Nova defaults a request without a model to ``amd-sev``. SEV cannot exist on
@@ -27,7 +41,7 @@ def implied_model(flavor, image_meta):
         return None
     if props.get('hw_mem_encryption_model') is not None:
         return None
-    if (flavor.get('extra_specs') or {}).get('hw:mem_encryption_model'):
+    if (flavor.get('extra_specs', {}) or {}).get('hw:mem_encryption_model'):
         return None
     return model.ARM_CCA
 

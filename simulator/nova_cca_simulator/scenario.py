@@ -1,3 +1,17 @@
+# Copyright 2026 The nova-cca Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Scenario files of ``nova-cca simulate``: load and check, start nothing.
 
 A scenario (YAML) names simulated hosts, flavors, images and the steps to
@@ -669,7 +683,7 @@ def load(path):
 
 def default():
     """The built-in scenario: the whole story in well under a minute."""
-    data = (importlib.resources.files('nova_cca') / 'data' /
+    data = (importlib.resources.files('nova_cca_simulator') / 'data' /
             'default-scenario.yaml').read_bytes()
     source = '<built-in default>'
     return parse(loads(data, source), source=source)

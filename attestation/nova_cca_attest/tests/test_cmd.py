@@ -1,3 +1,17 @@
+# Copyright 2026 The nova-cca Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """``nova-cca attest verify|collect``: output and exit codes."""
 
 import io
@@ -10,7 +24,7 @@ from nova_cca_attest import cmd as attest
 from nova_cca.cmd import main
 from nova_cca_attest import personalization
 from nova_cca_attest.tests import cca_tokens as t
-from nova_cca_attest.tests import test_collect as test_attestation_collect as fake
+from nova_cca_attest.tests import test_collect as fake
 from nova_cca_attest.tests.test_vectors import DATA
 from nova_cca_attest.tests.test_vectors import needs_vectors
 SERVER = '7d1d6a4a-93a5-4e2b-9d3f-3f9cf1a8e2b1'

@@ -1,62 +1,61 @@
-"""``nova-cca simulate`` in-process: every hostile scenario file ends with
-exit code 2 and one line naming its place, before anything starts.
-"""
+# Copyright 2026 The nova-cca Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
 
-import json
+"""``nova-cca``: its own commands and those other distributions add."""
 
 import pytest
 
 from nova_cca.cmd import main
-from tests.unit.simulator import hostile_scenarios
-from tests.unit.simulator.test_scenario import write
 
 
-def run(capsys, *argv):
-    code = main.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+def test_installed_distributions_add_their_commands(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main.main(['--help'])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for command in ('readiness', 'traits', 'simulate', 'attest'):
+        assert command in out
 
 
-@pytest.mark.parametrize('files, place, text', hostile_scenarios.HOSTILE)
-def test_hostile_file_exits_2_with_one_line(tmp_path, capsys, files, place,
-                                            text):
-    path = write(tmp_path, files)
-    code, out, err = run(capsys, 'simulate', str(path))
-    place = str(path) if place == 's.yaml' else place
-    assert code == 2
-    assert out == ''
-    assert err.startswith('nova-cca simulate: %s: ' % place), err
-    assert text in err
-    assert err.count('\n') == 1 and len(err) <= 20 + main.MAX_MESSAGE
-    assert 'Traceback' not in err and 'starting' not in err
+def test_a_broken_plugin_is_named_and_the_rest_works(monkeypatch, capsys):
+    from stevedore import extension
+    real = extension.ExtensionManager
+
+    def manager(namespace, **kwargs):
+        assert namespace == main.COMMANDS_NAMESPACE
+        callback = kwargs['on_load_failure_callback']
+
+        class EntryPoint:
+            name = 'broken'
+            value = 'nowhere.module'
+        callback(None, EntryPoint(), ImportError('No module named nowhere'))
+        return real.make_test_instance([])
+
+    monkeypatch.setattr(main.extension, 'ExtensionManager', manager)
+    with pytest.raises(SystemExit):
+        main.main(['--help'])
+    captured = capsys.readouterr()
+    assert 'command broken (nowhere.module) cannot be loaded' in captured.err
+    assert 'readiness' in captured.out
 
 
-@pytest.mark.parametrize('files, place, text',
-                         hostile_scenarios.HOSTILE[::7])
-def test_json_error_document(tmp_path, capsys, files, place, text):
-    path = write(tmp_path, files)
-    code, out, err = run(capsys, 'simulate', str(path), '--json')
-    place = str(path) if place == 's.yaml' else place
-    document = json.loads(out)
-    assert code == 2
-    assert set(document) == {'error'}
-    assert document['error']['exit_code'] == 2
-    assert document['error']['place'] == place
-    assert document['error']['message'].startswith(place + ': ')
-    assert text in document['error']['message']
-    assert err == 'nova-cca simulate: %s\n' % document['error']['message']
-
-
-def test_missing_file(tmp_path, capsys):
-    code, out, err = run(capsys, 'simulate', str(tmp_path / 'nope.yaml'),
-                         '--json')
-    assert code == 2
-    assert 'No such file or directory' in json.loads(out)['error']['message']
-    assert err.startswith('nova-cca simulate: %s: No such file'
-                          % (tmp_path / 'nope.yaml'))
-
-
-def test_a_directory_is_not_a_scenario(tmp_path, capsys):
-    code, out, err = run(capsys, 'simulate', str(tmp_path))
-    assert (code, out) == (2, '')
-    assert 'Is a directory' in err
+def test_status_is_an_alias_of_readiness(monkeypatch, capsys):
+    from nova_cca.cmd import readiness
+    seen = []
+    monkeypatch.setattr(readiness, 'main',
+                        lambda args: seen.append(args.command) or 0)
+    assert main.main(['status', '--config-file', '/nonexistent']) == 0
+    assert main.main(['readiness']) == 0
+    assert seen == ['status', 'readiness']
+    assert '"status" is now "readiness"' in capsys.readouterr().err

@@ -1,3 +1,17 @@
+# Copyright 2026 The nova-cca Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The integrity audit in ``nova-cca simulate``'s report and exit code."""
 
 import json
@@ -6,6 +20,7 @@ import pytest
 
 from nova_cca.cmd import main
 from nova_cca_simulator import cloud
+from nova_cca_simulator import cmd as sim_cmd
 from nova_cca_simulator import report as sim_report
 from nova_cca_simulator import scenario as sim_scenario
 
@@ -47,4 +62,4 @@ def test_exit_code(monkeypatch, capsys, violations, code):
     assert main.main(['simulate', '--json']) == code
     assert json.loads(capsys.readouterr().out)['audit']['clean'] is (
         not violations)
-    assert main.EXIT_AUDIT_VIOLATION == 3
+    assert sim_cmd.EXIT_AUDIT_VIOLATION == 3

@@ -1,3 +1,17 @@
+# Copyright 2026 The nova-cca Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """nova_cca.virt.libvirt.detection: Arm CCA support from libvirt domain capabilities."""
 
 import subprocess
@@ -460,7 +474,7 @@ def test_rendered_algorithm_lists(algos, supported):
 
 def test_raw_documents_parse_without_activation():
     # nova-cca status and scenario validation run without activate()
-    code = ('from nova_cca import activation, detection; '
+    code = ('from nova_cca import activation; from nova_cca.virt.libvirt import detection; '
             'from nova_cca_simulator import domcaps; '
             'assert not activation.is_active(); '
             'print(detection.parse_domain_capabilities(domcaps.packaged('
