@@ -14,7 +14,7 @@
 
 """Is this compute host ready for Arm CCA realms?
 
-The checks of ``nova-cca status``, run and printed by oslo.upgradecheck as
+The checks of ``nova-cca readiness``, run and printed by oslo.upgradecheck as
 ``nova-status upgrade check`` does: each returns a Result (Success,
 Warning or Failure) whose details say precisely what was found.
 
@@ -118,14 +118,14 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
         except Exception as e:  # a check must not end in a traceback
             return self._cannot_check('%s: %s' % (type(e).__name__, e))
         if self._connection_error is not None:
-            print('nova-cca status: cannot check: libvirt is not reachable '
+            print('nova-cca readiness: cannot check: libvirt is not reachable '
                   '(%s).' % self._connection_error, file=sys.stderr)
             return CANNOT_CHECK
         return int(code)
 
     @staticmethod
     def _cannot_check(problem):
-        print('nova-cca status: cannot check: %s' % problem,
+        print('nova-cca readiness: cannot check: %s' % problem,
               file=sys.stderr)
         return CANNOT_CHECK
 

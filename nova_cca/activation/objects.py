@@ -37,8 +37,13 @@ objects.image_properties      ImageMetaProps gains ``hw_cca_*`` string
 
 from typing import Any
 
+from oslo_log import log as logging
+
 from nova_cca.activation import patch as contract
 from nova_cca.i18n import _
+
+LOG = logging.getLogger(__name__)
+_peer_reported = []
 
 #: ImageMetaProps as nova-cca serializes it when it carries realm
 #: settings; Nova 34's own version is 1.44
@@ -107,6 +112,15 @@ def _to_primitive(original: Any) -> Any:
 def _make_compatible(original: Any) -> Any:
     def obj_make_compatible(self: Any, primitive: dict[str, Any],
                             target_version: str) -> None:
+        if target_version == NOVA_PROPS_VERSION and not _peer_reported:
+            # only a process without nova-cca asks for 1.44 exactly
+            _peer_reported.append(True)
+            LOG.warning('A Nova process asked for ImageMetaProps %s: it '
+                        'runs without nova-cca, and will fail on Arm CCA '
+                        'realms. Start every Nova service through its '
+                        'nova-cca entry point; nova-cca-status upgrade '
+                        'check names the processes on each host.',
+                        target_version)
         if target_version != REALM_PROPS_VERSION and _carries_realm_settings(
                 primitive):
             raise RealmSettingsNotUnderstood(

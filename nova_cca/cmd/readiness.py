@@ -12,7 +12,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``nova-cca status``: run the readiness checks, exit 0, 1, 2 or 3.
+"""``nova-cca readiness``: run the readiness checks, exit 0, 1, 2 or 3.
 
 The checks (nova_cca.readiness) run and print through oslo.upgradecheck's
 own ``main()``, as ``nova-status upgrade check`` does. Exit codes: 0
@@ -54,7 +54,7 @@ def main(args):
     if args.config_file:
         problem = config_file_problem(args.config_file)
         if problem is not None:
-            print('nova-cca status: cannot read the configuration: %s.'
+            print('nova-cca readiness: cannot read the configuration: %s.'
                   % problem, file=sys.stderr)
             return status.CANNOT_CHECK
     # <cca> in Nova's parser of domain capabilities
@@ -70,6 +70,6 @@ def main(args):
             default_config_files=[] if args.config_file else None)
     except (cfg.Error, OSError, UnicodeError) as e:
         reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        print('nova-cca status: cannot read the configuration: %s' % reason,
+        print('nova-cca readiness: cannot read the configuration: %s' % reason,
               file=sys.stderr)
         return status.CANNOT_CHECK

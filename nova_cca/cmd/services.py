@@ -49,8 +49,12 @@ def manage():
 
 
 def status():
-    """nova-status (``nova-cca-status upgrade check``)."""
-    return _run('status')
+    """nova-status with nova-cca's check (``nova-cca-status upgrade
+    check``, nova_cca.cmd.status)."""
+    importlib.import_module('nova.cmd.status')
+    nova_cca.activate()
+    from nova_cca.cmd import status as realm_status
+    return realm_status.main()
 
 
 def api(argv=None):

@@ -12,7 +12,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``nova-cca status`` against the real libvirtd of this machine."""
+"""``nova-cca readiness`` against the real libvirtd of this machine."""
 
 import json
 import os
@@ -28,7 +28,7 @@ SUCCESS, WARNING, FAILURE = 0, 1, 2
 
 
 def run_status(config, *args, json_output=True):
-    """(exit code, stdout, stderr) of nova-cca status."""
+    """(exit code, stdout, stderr) of nova-cca readiness."""
     run = subprocess.run(
         [sys.executable, '-m', 'nova_cca.cmd.main', 'status',
          *(['--json'] if json_output else []),
@@ -238,7 +238,7 @@ def test_unreadable_config_file(tmp_path, make, message):
     code, stdout, stderr = run_status(path)
     assert code == CANNOT_CHECK
     assert stdout == ''
-    assert 'nova-cca status: cannot read the configuration: %s' % path \
+    assert 'nova-cca readiness: cannot read the configuration: %s' % path \
         in stderr
     assert message in stderr
     assert 'Traceback' not in stderr

@@ -12,7 +12,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The kernel and configuration checks of nova-cca status, on fake trees."""
+"""The kernel and configuration checks of nova-cca readiness, on fake trees."""
 
 import os
 
@@ -130,7 +130,7 @@ def test_invalid_option_means_cannot_check(conf, tmp_path, capsys, group,
     checks = readiness(conf, tmp_path)
     assert checks.check() == status.CANNOT_CHECK == 3
     err = capsys.readouterr().err
-    assert err.startswith('nova-cca status: cannot check: %s = %s is '
+    assert err.startswith('nova-cca readiness: cannot check: %s = %s is '
                           'invalid' % (shown, value))
     assert err.count('\n') == 1
 

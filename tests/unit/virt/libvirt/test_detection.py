@@ -12,7 +12,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""nova_cca.virt.libvirt.detection: Arm CCA support from libvirt domain capabilities."""
+"""nova_cca.virt.libvirt.detection: Arm CCA in libvirt domain capabilities."""
 
 import subprocess
 import sys
@@ -473,8 +473,9 @@ def test_rendered_algorithm_lists(algos, supported):
 
 
 def test_raw_documents_parse_without_activation():
-    # nova-cca status and scenario validation run without activate()
-    code = ('from nova_cca import activation; from nova_cca.virt.libvirt import detection; '
+    # nova-cca readiness and scenario validation run without activate()
+    code = ('from nova_cca import activation; '
+            'from nova_cca.virt.libvirt import detection; '
             'from nova_cca_simulator import domcaps; '
             'assert not activation.is_active(); '
             'print(detection.parse_domain_capabilities(domcaps.packaged('
