@@ -47,8 +47,9 @@ rotated every run). The realm request is timed in both forms where both
 select the same hosts (layouts R and B): ``nova``, as Nova 34 builds it (the
 realm traits in the unsuffixed group's ``required``) and ``root``, as
 nova-cca's scheduler sends it in the root layout (the traits in
-``root_required``; nova_cca.scheduler.realm_traits). Up to ``--compare-up-to`` hosts the
-unlimited answers of both forms are compared (``forms_same_candidates``).
+``root_required``; nova_cca.scheduler.realm_traits). Up to
+``--compare-up-to`` hosts the unlimited answers of both forms are compared
+(``forms_same_candidates``).
 ``--unrelated-children`` gives that share of hosts a child provider that has
 nothing to do with realms (a PCI device in Placement), which switches
 Placement to its nested-tree code for every request.

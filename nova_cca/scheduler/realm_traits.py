@@ -53,9 +53,9 @@ import os_traits
 from oslo_log import log as logging
 
 import nova.conf
+from nova_cca.virt.libvirt import provider_tree
 from nova_cca.virt import measurement
 from nova_cca.virt import model
-from nova_cca.virt.libvirt import provider_tree
 
 LOG = logging.getLogger(__name__)
 

@@ -113,5 +113,3 @@ def simulate(args):
     sys.stdout.write(report.to_json() + '\n' if args.json
                      else report.to_text())
     return EXIT_OK if report.audit_clean else EXIT_AUDIT_VIOLATION
-
-

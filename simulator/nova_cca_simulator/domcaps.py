@@ -109,8 +109,8 @@ def read(path):
 
 def packaged(name):
     """Text of a shipped domain-capabilities document."""
-    return (importlib.resources.files('nova_cca_simulator') / 'data' / 'domcaps' /
-            name).read_text()
+    return (importlib.resources.files('nova_cca_simulator') / 'data' /
+            'domcaps' / name).read_text()
 
 
 def render(cca, measurement_algos=('sha256', 'sha512')):

@@ -14,9 +14,9 @@
 
 """``compute_driver = libvirt_cca.SimulatedLibvirtCCADriver``.
 
-:class:`~nova_cca.virt.libvirt.driver.LibvirtCCADriver` on a simulated hypervisor: the
-driver and its RealmHost are the production classes; only what touches the
-machine is replaced - the libvirt connection (a per-host
+:class:`~nova_cca.virt.libvirt.driver.LibvirtCCADriver` on a simulated
+hypervisor: the driver and its RealmHost are the production classes; only
+what touches the machine is replaced - the libvirt connection (a per-host
 :class:`~nova_cca_simulator.libvirt.SimulatedConnection`), the node UUID
 (one per simulated host instead of one per machine), instance disks (a
 simulated host writes none) and copying them on cold migration.

@@ -24,9 +24,8 @@ from nova import objects
 from nova.tests.fixtures import libvirt as fakelibvirt
 
 from nova_cca import audit as realm_audit
-from nova_cca.compute import lifecycle
-from nova_cca.virt import model
 from nova_cca.virt.libvirt import provider_tree
+from nova_cca.virt import model
 
 SLOT = provider_tree.REALM_CONTEXT
 

@@ -49,8 +49,9 @@ simulated_host_opts = [
                default=sim_domcaps.CCA_SHA256_SHA512,
                help='Domain capabilities the simulated libvirt serves for '
                     'aarch64: the name of a document shipped in '
-                    'simulator/nova_cca_simulator/data/domcaps (cca-sha256-sha512.xml, '
-                    'cca-sha256.xml, cca-launch-security.xml, no-cca.xml) '
+                    'simulator/nova_cca_simulator/data/domcaps '
+                    '(cca-sha256-sha512.xml, cca-sha256.xml, '
+                    'cca-launch-security.xml, no-cca.xml) '
                     'or the path of an XML file.'),
     cfg.StrOpt('arch', default='aarch64',
                choices=['aarch64', 'x86_64'],

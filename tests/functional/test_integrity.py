@@ -154,8 +154,9 @@ class ComputeDefenceTest(IntegrityTestBase):
 
     Every start of a guest writes its XML through the driver's check
     (spawn, hard reboot, finish of a move, unshelve, evacuate, rebuild);
-    the host-without-CCA branch is unit-tested (tests/unit/virt/libvirt/test_slot.py):
-    the scheduler never sends a realm to such a host.
+    the host-without-CCA branch is unit-tested
+    (tests/unit/virt/libvirt/test_slot.py): the scheduler never sends a
+    realm to such a host.
     """
 
     def test_hard_reboot_without_a_slot_fails(self):

@@ -58,7 +58,8 @@ class MeasurementTestBase(base.RealmTestBase):
         """The realm traits the last query required of the compute node.
 
         In the default root layout the scheduler asks for them in
-        ``root_required`` (nova_cca.scheduler.realm_traits) and in no request group.
+        ``root_required`` (nova_cca.scheduler.realm_traits) and in no
+        request group.
         """
         if query is None:
             query = self.placement_log.allocation_candidate_queries()[-1]

@@ -38,9 +38,9 @@ import pytest
 
 import nova_cca
 from nova_cca import activation
+from nova_cca.scheduler import realm_traits as scheduling
 from nova_cca.virt.libvirt import detection
 from nova_cca.virt import model
-from nova_cca.scheduler import realm_traits as scheduling
 
 MODEL = 'hw:mem_encryption_model'
 
@@ -209,12 +209,14 @@ def test_product_driver_map_has_no_simulated_driver():
 
 def test_register_compute_driver_is_idempotent(monkeypatch):
     monkeypatch.setattr(activation, 'DRIVERS', dict(activation.DRIVERS))
-    activation.register_compute_driver('ExtraDriver', 'nova_cca.virt.libvirt.driver')
+    module = 'nova_cca.virt.libvirt.driver'
+    activation.register_compute_driver('ExtraDriver', module)
     before = dict(activation.DRIVERS)
-    activation.register_compute_driver('ExtraDriver', 'nova_cca.virt.libvirt.driver')
+    activation.register_compute_driver('ExtraDriver', module)
     assert activation.DRIVERS == before
     with pytest.raises(ValueError, match='libvirt_cca.ExtraDriver is '
-                       'already nova_cca.virt.libvirt.driver.ExtraDriver, not x.y'):
+                       'already nova_cca.virt.libvirt.driver.ExtraDriver, '
+                       'not x.y'):
         activation.register_compute_driver('ExtraDriver', 'x.y')
     with pytest.raises(ValueError, match="'not a name' is not an "
                        'identifier'):

@@ -59,7 +59,8 @@ def test_scheduler_root_traits_option():
     _, opts = opts_by_name()
     opt = opts['scheduler_root_traits']
     assert isinstance(opt, cfg.BoolOpt)
-    # unset: follow provider_layout (nova_cca.scheduler.realm_traits.asks_on_root)
+    # unset: follow provider_layout
+    # (nova_cca.scheduler.realm_traits.asks_on_root)
     assert opt.default is None
     assert nova.conf.CONF.arm_cca.scheduler_root_traits is None
     assert 'provider_layout' in opt.help

@@ -27,11 +27,11 @@ import time
 
 from lxml import etree
 
+from nova_cca.virt import model
 from nova_cca_deploy import client as rest
 from nova_cca_deploy import control
 from nova_cca_deploy import network
 from nova_cca_deploy import topology
-from nova_cca.virt import model
 
 REALM_SPECS = {'hw:mem_encryption': 'true',
                'hw:mem_encryption_model': 'arm-cca'}

@@ -20,8 +20,8 @@ import sys
 
 import pytest
 
-from nova_cca_attest import cmd as attest
 from nova_cca.cmd import main
+from nova_cca_attest import cmd as attest
 from nova_cca_attest import personalization
 from nova_cca_attest.tests import cca_tokens as t
 from nova_cca_attest.tests import test_collect as fake

@@ -25,8 +25,8 @@ import os
 import pytest
 
 from nova_cca_attest import collect as tsm
-from nova_cca_attest import token
 from nova_cca_attest.tests import cca_tokens as t
+from nova_cca_attest import token
 
 NONCE = bytes(range(64))
 

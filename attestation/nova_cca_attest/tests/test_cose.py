@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 import pytest
 
 from nova_cca_attest import cose
-from nova_cca_attest import TokenError
 from nova_cca_attest.tests import cca_tokens as t
+from nova_cca_attest import TokenError
 
 CLAIMS = {10: bytes(64)}
 

@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives import serialization
 import pytest
 
 from nova_cca_attest import keys
-from nova_cca_attest import TokenError
 from nova_cca_attest.tests import cca_tokens as t
+from nova_cca_attest import TokenError
 
 
 @pytest.fixture(scope='module')

@@ -21,11 +21,11 @@ import hypothesis
 from hypothesis import strategies as st
 import pytest
 
+from nova_cca_attest import cmd as attest
+from nova_cca_attest.tests import cca_tokens as t
 from nova_cca_attest import token
 from nova_cca_attest import TokenError
 from nova_cca_attest import verify
-from nova_cca_attest import cmd as attest
-from nova_cca_attest.tests import cca_tokens as t
 
 
 @pytest.fixture(scope='module')

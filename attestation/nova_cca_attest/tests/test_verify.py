@@ -20,10 +20,10 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
 import pytest
 
-from nova_cca_attest import token
-from nova_cca_attest import verify
 from nova_cca_attest import personalization
 from nova_cca_attest.tests import cca_tokens as t
+from nova_cca_attest import token
+from nova_cca_attest import verify
 
 SERVER = '7d1d6a4a-93a5-4e2b-9d3f-3f9cf1a8e2b1'
 

@@ -14,10 +14,11 @@
 
 """``compute_driver = libvirt_cca.LibvirtCCADriver``.
 
-Nova's libvirt driver with a :class:`~nova_cca.virt.libvirt.host.RealmHost` and what
-Nova cannot do generically for a new model: accept ``arm-cca`` in its
-start-up validation, write ``<launchSecurity type='cca'>``, and put realm
-slots where ``[arm_cca] provider_layout`` says (see provider_tree).
+Nova's libvirt driver with a
+:class:`~nova_cca.virt.libvirt.host.RealmHost` and what Nova cannot do
+generically for a new model: accept ``arm-cca`` in its start-up
+validation, write ``<launchSecurity type='cca'>``, and put realm slots
+where ``[arm_cca] provider_layout`` says (see provider_tree).
 Everything else a realm needs (no locked memory, no vmcoreinfo, stateless
 UEFI firmware, Nova's ``<node>_arm_cca`` child in the ``child`` layout)
 follows from the model's properties in Nova's own code.
@@ -28,14 +29,14 @@ from nova.virt.libvirt import driver as libvirt_driver
 from nova.virt.libvirt import vif as libvirt_vif
 from oslo_log import log as logging
 
+from nova_cca.compute import lifecycle
 from nova_cca.virt.libvirt import config as realm_guest
 from nova_cca.virt.libvirt import host as realm_host
-from nova_cca.compute import lifecycle
+from nova_cca.virt.libvirt import provider_tree as realm_tree
+from nova_cca.virt.libvirt import slot as realm_slot
 from nova_cca.virt import measurement
 from nova_cca.virt import model
 from nova_cca_attest import personalization
-from nova_cca.virt.libvirt import provider_tree as realm_tree
-from nova_cca.virt.libvirt import slot as realm_slot
 
 LOG = logging.getLogger(__name__)
 

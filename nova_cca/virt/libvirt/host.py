@@ -31,9 +31,9 @@ from oslo_log import log as logging
 import nova.conf
 from nova_cca import conf as _conf  # noqa: F401  registers [arm_cca]
 from nova_cca.virt.libvirt import detection
+from nova_cca.virt.libvirt import provider_tree
 from nova_cca.virt import measurement
 from nova_cca.virt import model
-from nova_cca.virt.libvirt import provider_tree
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -94,7 +94,10 @@ class RealmHost(host.Host):
 
     @property
     def realm_capability(self):
-        """The host's :class:`~nova_cca.virt.libvirt.detection.RealmCapability`."""
+        """The host's realm capability.
+
+        A :class:`~nova_cca.virt.libvirt.detection.RealmCapability`.
+        """
         if self._realm_capability is None:
             capability = self._detect_realm_capability()
             if capability.supported:

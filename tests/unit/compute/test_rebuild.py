@@ -12,7 +12,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""nova_cca.compute.rebuild and request.encryption_request: what a rebuild keeps."""
+"""nova_cca.compute.rebuild, request.encryption_request: what rebuilds keep."""
 
 from nova import exception
 from nova import objects

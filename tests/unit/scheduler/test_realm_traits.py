@@ -12,7 +12,10 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""nova_cca.scheduler.realm_traits: a realm's traits on the root, on Nova's objects."""
+"""nova_cca.scheduler.realm_traits: a realm's traits on the root.
+
+On Nova's objects.
+"""
 
 import urllib.parse
 

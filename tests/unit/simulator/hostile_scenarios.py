@@ -14,11 +14,11 @@
 
 """Hostile scenario files: each must be refused, naming its place.
 
-Shared by the parser tests (tests/unit/simulator/test_scenario.py) and the command
-tests (tests/unit/cmd/test_main.py). Each entry is ``pytest.param(files,
-place, text, id=...)``: ``files`` maps file names to their content (the
-scenario is ``s.yaml``; str is written as UTF-8), ``place`` is what the
-message starts with and ``text`` a part of the rest.
+Shared by the parser tests (tests/unit/simulator/test_scenario.py) and the
+command tests (tests/unit/cmd/test_main.py). Each entry is
+``pytest.param(files, place, text, id=...)``: ``files`` maps file names to
+their content (the scenario is ``s.yaml``; str is written as UTF-8),
+``place`` is what the message starts with and ``text`` a part of the rest.
 """
 
 import pytest

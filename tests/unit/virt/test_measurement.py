@@ -12,7 +12,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""nova_cca.virt.measurement: what a realm asks for, what its host must offer."""
+"""nova_cca.virt.measurement: what a realm asks for, what its host offers."""
 
 from nova.api.validation.extra_specs import validators
 from nova import exception

@@ -12,7 +12,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""nova_cca.virt.libvirt.config: <launchSecurity type='cca'> in the guest definition."""
+"""nova_cca.virt.libvirt.config: <launchSecurity type='cca'> in a guest."""
 
 from hypothesis import assume
 from hypothesis import given

@@ -12,7 +12,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""nova_cca.virt.libvirt.host.RealmHost: domain capabilities and the realm verdict."""
+"""nova_cca.virt.libvirt.host.RealmHost: domain capabilities, realm verdict."""
 
 import logging
 

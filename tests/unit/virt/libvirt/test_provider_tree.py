@@ -22,8 +22,8 @@ import os_resource_classes as orc
 from oslo_utils.fixture import uuidsentinel as uuids
 import pytest
 
-from nova_cca.virt import model
 from nova_cca.virt.libvirt import provider_tree as realm_tree
+from nova_cca.virt import model
 
 NODE = 'cca-1'
 CHILD = NODE + '_arm_cca'
