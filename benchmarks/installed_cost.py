@@ -238,8 +238,8 @@ def main(argv=None):
                     {'db': scale.database_version(url), 'hosts': hosts,
                      'unrelated_children': unrelated,
                      'repeat': args.repeat,
-                     'command': ' '.join(['-m', 'benchmarks.installed_cost']
-                                         + (argv or sys.argv[1:]))},
+                     'command': ' '.join(['-m', 'benchmarks.installed_cost'] +
+                                         (argv or sys.argv[1:]))},
                     counts, answers)
                 if not result['same_query']:
                     failed += 1
