@@ -24,12 +24,14 @@ modules here each do one job:
   platform's CPAK from a JWK or PEM file);
 - :mod:`.claims`: the realm and platform claims, their syntax and names;
 - :mod:`.token`: the collection around the two tokens;
-- :mod:`.verify`: the checks a tenant asks for, each with a verdict;
+- :mod:`.verify`: the checks a tenant asks for, each with a verdict, and
+  the outcome (VERIFIED, UNANCHORED, DOES NOT VERIFY, NOT A TOKEN);
+- :mod:`.printable`: token text escaped for a terminal;
 - :mod:`.collect`: asking a realm guest's kernel for a token (configfs
   TSM reports).
 
-They need the ``attest`` extra (cbor2, cryptography); nothing else in
-nova-cca imports them.
+Decoding and verifying need the ``verify`` extra (cbor2, cryptography);
+nothing here needs Nova or nova-cca.
 """
 
 

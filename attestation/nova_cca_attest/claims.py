@@ -103,6 +103,30 @@ SW_COMPONENT_FIELDS = {1: 'component-type', 2: 'measurement-value',
                        4: 'version', 5: 'signer-id',
                        6: 'hash-algorithm'}
 
+#: the CCA platform lifecycle states (claim 2395; the PSA lifecycle of the
+#: PSA attestation token, RFC 9783, as the CCA platform token profile
+#: uses it): the high byte is the state, the low byte is implementation
+#: defined. Values outside these ranges name no state.
+LIFECYCLE_STATES = {
+    0x00: 'unknown',
+    0x10: 'assembly-and-test',
+    0x20: 'cca-platform-rot-provisioning',
+    0x30: 'secured',
+    0x40: 'non-cca-platform-rot-debug',
+    0x50: 'recoverable-cca-platform-rot-debug',
+    0x60: 'decommissioned',
+}
+
+#: the realm measurement algorithms (claim 44236) and their digest sizes
+REALM_MEASUREMENT_SIZES = {'sha-256': 32, 'sha-512': 64}
+
+
+def lifecycle_state(value):
+    """The name of the lifecycle state ``value`` (claim 2395) is in, or
+    None when it is in none.
+    """
+    return LIFECYCLE_STATES.get(value >> 8)
+
 
 def realm(payload):
     """The realm token's claims, ``{key: value}``, checked."""
@@ -192,7 +216,8 @@ def names(claims, known):
     for key, value in claims.items():
         claim = known.get(key)
         if claim is not None and claim.kind == 'components':
-            value = [{SW_COMPONENT_FIELDS.get(k, str(k)): v
+            value = [{SW_COMPONENT_FIELDS.get(k, str(k))
+                      if type(k) is int else str(k): v
                       for k, v in item.items()} for item in value]
         out[claim.name if claim else 'claim-%d' % key] = jsonable(value)
     return out

@@ -17,13 +17,25 @@ attestation token, verify one.
 
     nova-cca-attest verify TOKEN|- [--cpak FILE] [--nonce HEX]
         [--rpv BASE64 | --server UUID] [--algo sha256|sha512] [--rim HEX]
-        [--json]
+        [--allow-debug-lifecycle] [--json]
     nova-cca-attest collect --nonce HEX [--output FILE] [--tsm-root DIR]
 
-Exit codes of ``verify``: 0 every check passed; 1 the token does not
-verify (a check failed); 2 usage error (bad option, unreadable file);
-4 the input is not a CCA attestation token. ``collect``: 0 the token was
-written; 1 it could not be collected; 2 usage error.
+Exit codes of ``verify``, one per outcome (docs/attestation.md):
+
+- 0 VERIFIED: every check passed, the platform signature with the key
+  given with ``--cpak`` among them;
+- 1 DOES NOT VERIFY: a check failed;
+- 2 usage error (bad option, unreadable token or key file);
+- 4 NOT A TOKEN: the input is not a CCA attestation token;
+- 5 UNANCHORED: every check that ran passed, but no ``--cpak`` was given,
+  so nothing anchors the token in genuine CCA hardware. Not 0, so that
+  ``verify ... && trust`` never trusts an unanchored token; not 1, so
+  that a script tells "forged or wrong" from "not anchored"; not 3, which
+  nova-cca's other commands use for "cannot check".
+
+Every text the token carries is printed escaped (no control character
+reaches the terminal). ``collect``: 0 the token was written; 1 it could
+not be collected; 2 usage error.
 """
 
 import argparse
@@ -34,7 +46,12 @@ VERIFIED = 0
 DOES_NOT_VERIFY = 1
 USAGE = 2
 NOT_A_TOKEN = 4
+UNANCHORED = 5
 COLLECT_FAILED = 1
+
+#: the exit code of each outcome of verify (nova_cca_attest.verify)
+EXIT_CODES = {'VERIFIED': VERIFIED, 'UNANCHORED': UNANCHORED,
+              'DOES NOT VERIFY': DOES_NOT_VERIFY, 'NOT A TOKEN': NOT_A_TOKEN}
 
 
 def add_parser(commands):
@@ -43,12 +60,20 @@ def add_parser(commands):
         'attest', help="collect or verify a realm's attestation token",
         description="Collect a CCA attestation token inside a realm guest, "
                     "or verify one on the tenant's own machine.")
-    actions = attest.add_subparsers(dest='attest_command', required=True)
+    add_actions(attest)
+    return attest
+
+
+def add_actions(parser):
+    """Add ``verify`` and ``collect`` to ``parser``."""
+    actions = parser.add_subparsers(dest='attest_command', required=True)
     verify = actions.add_parser(
         'verify', help='verify a CCA attestation token',
-        description='Verify a CCA attestation token. Exit 0: every check '
-                    'passed; 1: a check failed; 2: usage error; 4: not a '
-                    'CCA attestation token.')
+        description='Verify a CCA attestation token. Exit 0 VERIFIED: '
+                    'every check passed, the platform signature with '
+                    '--cpak among them; 5 UNANCHORED: every check passed '
+                    'but no --cpak was given; 1 DOES NOT VERIFY: a check '
+                    'failed; 4 NOT A TOKEN; 2: usage error.')
     verify.add_argument('token', help="token file, or '-' for stdin")
     verify.add_argument('--cpak', metavar='FILE',
                         help="the platform's attestation public key (JWK "
@@ -68,6 +93,10 @@ def add_parser(commands):
     verify.add_argument('--rim', metavar='HEX', type=_rim,
                         help='the expected initial measurement (from your '
                              'own build)')
+    verify.add_argument('--allow-debug-lifecycle', action='store_true',
+                        help='let a platform in a recoverable debug '
+                             'lifecycle state pass (a decommissioned one '
+                             'never does)')
     verify.add_argument('--json', action='store_true',
                         help='print one JSON document')
     collect = actions.add_parser(
@@ -83,7 +112,6 @@ def add_parser(commands):
     collect.add_argument('--tsm-root', metavar='DIR', default=None,
                          help='configfs TSM report directory (default '
                               '/sys/kernel/config/tsm/report)')
-    return attest
 
 
 def _hex(text, what, sizes):
@@ -143,7 +171,7 @@ def run(argv=None):
         prog='nova-cca-attest',
         description="Arm CCA realm attestation: collect a realm's token in "
                     "the guest, verify it on your own machine.")
-    add_parser(parser.add_subparsers(dest='command', required=True))
+    add_actions(parser)
     return main(parser.parse_args(argv))
 
 
@@ -154,8 +182,15 @@ def main(args):
 
 
 def _error(message, code):
-    print('nova-cca attest: %s' % message, file=sys.stderr)
+    from nova_cca_attest import printable
+    print('nova-cca attest: %s' % printable.escape(message),
+          file=sys.stderr)
     return code
+
+
+def _print_json(document):
+    from nova_cca_attest import printable
+    print(printable.json_text(json.dumps(document, indent=2)))
 
 
 def collect(args):
@@ -189,10 +224,11 @@ def verify(args):
         from nova_cca_attest import TokenError
         from nova_cca_attest import verify as checks
     except ImportError as e:
-        return _error("verify needs the 'attest' extra (pip install "
-                      "'nova-cca[attest]'): %s" % e, USAGE)
-    expected = checks.Expectations(nonce=args.nonce, rim=args.rim,
-                                   algorithm=args.algo)
+        return _error("verify needs the 'verify' extra (pip install "
+                      "'nova-cca-attest[verify]'): %s" % e, USAGE)
+    expected = checks.Expectations(
+        nonce=args.nonce, rim=args.rim, algorithm=args.algo,
+        allow_debug_lifecycle=args.allow_debug_lifecycle)
     if args.rpv is not None:
         expected.rpv, expected.rpv_source = args.rpv, 'given (--rpv)'
     elif args.server is not None:
@@ -212,15 +248,16 @@ def verify(args):
         token = cca_token.decode(data)
     except TokenError as e:
         if args.json:
-            print(json.dumps({'verdict': 'not a token', 'error': str(e)},
-                             indent=2))
+            _print_json({'outcome': checks.NOT_A_TOKEN,
+                         'verdict': checks.NOT_A_TOKEN.lower(),
+                         'error': str(e)})
         return _error('not a CCA attestation token: %s' % e, NOT_A_TOKEN)
     result = checks.verify(token, expected)
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        _print_json(result.to_dict())
     else:
         sys.stdout.write(to_text(result.to_dict()))
-    return VERIFIED if result.verified else DOES_NOT_VERIFY
+    return EXIT_CODES[result.outcome]
 
 
 def _read_token(path, limit):
@@ -233,8 +270,20 @@ def _read_token(path, limit):
         return f.read(limit + 1)
 
 
+#: what the first line of the text report adds to an outcome
+OUTCOME_NOTES = {
+    'UNANCHORED': ' (no --cpak: consistent in itself, but nothing shows '
+                  'that genuine CCA hardware made it)',
+}
+
+
 def to_text(report):
-    lines = ['%s: %s' % (report['envelope'], report['verdict'].upper()), '']
+    """The report as text lines; every line is escaped, so no character
+    of the token reaches the terminal unescaped.
+    """
+    from nova_cca_attest import printable
+    lines = ['%s: %s%s' % (report['envelope'], report['outcome'],
+                           OUTCOME_NOTES.get(report['outcome'], '')), '']
     width = max(len(check['name']) for check in report['checks'])
     for check in report['checks']:
         lines.append('  %-7s  %-*s  %s' % (
@@ -248,7 +297,7 @@ def to_text(report):
                 lines += ['    - %s' % _text(item) for item in value]
             else:
                 lines.append('  %s: %s' % (name, _text(value)))
-    return '\n'.join(lines) + '\n'
+    return '\n'.join(printable.escape(line) for line in lines) + '\n'
 
 
 def _text(value):

@@ -16,7 +16,9 @@
 
 A CCA token's platform and realm tokens are tagged COSE_Sign1 messages
 with the algorithm in the protected header and the signature as the raw
-``r || s`` of ECDSA (RFC 9053, section 2.1).
+``r || s`` of ECDSA (RFC 9053, section 2.1). The algorithm is taken from
+the protected header only: a message that names one in its unprotected
+header, which the signature does not cover, is refused.
 """
 
 import dataclasses
@@ -115,12 +117,22 @@ def decode_sign1(data, what):
     if not cbor.is_map(header):
         raise TokenError('%s: its protected header must encode a map, got '
                          '%s' % (what, cbor.type_name(header)))
+    for name, labels in (('protected', header),
+                         ('unprotected', unprotected)):
+        for label in labels:
+            if type(label) is not int and not isinstance(label, str):
+                raise TokenError('%s: its %s header has a label of type %s; '
+                                 'header labels are integers or text'
+                                 % (what, name, cbor.type_name(label)))
+    if HEADER_ALG in unprotected:
+        # nobody signs the unprotected header: whoever carries the token
+        # could change an algorithm there
+        raise TokenError('%s: its unprotected header names an algorithm '
+                         '(label 1); only the protected header may'
+                         % what)
     if HEADER_ALG not in header:
         raise TokenError('%s: its protected header names no algorithm '
-                         '(label 1)%s' % (what, ' (it is in the unprotected '
-                                          'header, which nobody signs)'
-                                          if HEADER_ALG in unprotected
-                                          else ''))
+                         '(label 1)' % what)
     alg = header[HEADER_ALG]
     if isinstance(alg, bool) or not isinstance(alg, (int, str)):
         raise TokenError('%s: its algorithm must be an integer or text, '

@@ -24,6 +24,7 @@ the platform's attestation public key, as a JWK (RFC 7517) or PEM file.
 import base64
 import binascii
 import json
+import re
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives import serialization
@@ -40,6 +41,8 @@ COSE_EC2 = 2
 COSE_CURVES = {1: ec.SECP256R1, 2: ec.SECP384R1, 3: ec.SECP521R1}
 JWK_CURVES = {'P-256': ec.SECP256R1, 'P-384': ec.SECP384R1,
               'P-521': ec.SECP521R1}
+#: base64url without padding (RFC 7515, section 2)
+BASE64URL = re.compile(r'[A-Za-z0-9_-]*')
 
 
 class KeyFileError(ValueError):
@@ -52,6 +55,9 @@ def rak_from_claim(value):
     :raises TokenError: the claim is neither form, or not a curve point.
     """
     what = 'the realm public key claim (44237)'
+    if not isinstance(value, bytes):
+        raise TokenError('%s must be a byte string, got %s'
+                         % (what, cbor.type_name(value)))
     if value[:1] == b'\x04':
         curve = CURVES_BY_POINT_BYTES.get(len(value))
         if curve is None:
@@ -64,14 +70,21 @@ def rak_from_claim(value):
         raise TokenError('%s is neither a raw EC point (0x04...) nor a '
                          'COSE_Key map (got %s)' % (what,
                                                     cbor.type_name(key)))
-    if key.get(1) != COSE_EC2:
-        raise TokenError('%s: COSE_Key kty (1) must be EC2 (2), got %r'
-                         % (what, key.get(1)))
-    curve = COSE_CURVES.get(key.get(-1)) \
-        if not isinstance(key.get(-1), bool) else None
+    # types first: 2.0 and True compare equal to integers, and a list or
+    # a map cannot be looked up
+    for label in key:
+        if type(label) is not int and not isinstance(label, str):
+            raise TokenError('%s: COSE_Key labels are integers or text, '
+                             'got %s' % (what, cbor.type_name(label)))
+    kty = key.get(1)
+    if type(kty) is not int or kty != COSE_EC2:
+        raise TokenError('%s: COSE_Key kty (1) must be EC2 (2), got %s'
+                         % (what, _shown(kty)))
+    crv = key.get(-1)
+    curve = COSE_CURVES.get(crv) if type(crv) is int else None
     if curve is None:
         raise TokenError('%s: COSE_Key crv (-1) must be P-256 (1), P-384 '
-                         '(2) or P-521 (3), got %r' % (what, key.get(-1)))
+                         '(2) or P-521 (3), got %s' % (what, _shown(crv)))
     x, y = key.get(-2), key.get(-3)
     size = (curve.key_size + 7) // 8
     for label, coordinate in ((-2, x), (-3, y)):
@@ -79,6 +92,16 @@ def rak_from_claim(value):
             raise TokenError('%s: COSE_Key coordinate %d must be %d bytes '
                              'on %s' % (what, label, size, curve.name))
     return _point(curve, b'\x04' + x + y, what)
+
+
+def _shown(value):
+    """A short description of a value from untrusted input."""
+    if type(value) in (int, str):
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + '...'
+    if value is None:
+        return 'nothing'
+    return cbor.type_name(value)
 
 
 def _point(curve, encoded, what):
@@ -131,20 +154,25 @@ def _from_jwk(path, data):
                            ) from None
     if not isinstance(jwk, dict):
         raise KeyFileError('key file %s: a JWK is a JSON object' % path)
-    if jwk.get('kty') != 'EC':
-        raise KeyFileError('key file %s: JWK kty must be "EC", got %r'
-                           % (path, jwk.get('kty')))
-    curve = JWK_CURVES.get(jwk.get('crv'))
+    # the type first: a list or an object cannot be looked up
+    kty, crv = jwk.get('kty'), jwk.get('crv')
+    if not isinstance(kty, str) or kty != 'EC':
+        raise KeyFileError('key file %s: JWK kty must be "EC", got %s'
+                           % (path, _shown(kty)))
+    curve = JWK_CURVES.get(crv) if isinstance(crv, str) else None
     if curve is None:
-        raise KeyFileError('key file %s: JWK crv must be one of %s, got %r'
-                           % (path, ', '.join(JWK_CURVES), jwk.get('crv')))
+        raise KeyFileError('key file %s: JWK crv must be one of %s, got %s'
+                           % (path, ', '.join(JWK_CURVES), _shown(crv)))
     size = (curve.key_size + 7) // 8
     coordinates = []
     for name in ('x', 'y'):
+        text = jwk.get(name)
+        if not isinstance(text, str) or not BASE64URL.fullmatch(text):
+            raise KeyFileError('key file %s: JWK %s must be base64url'
+                               % (path, name))
         try:
-            text = jwk[name]
             raw = base64.urlsafe_b64decode(text + '=' * (-len(text) % 4))
-        except (KeyError, TypeError, binascii.Error, ValueError):
+        except (binascii.Error, ValueError):
             raise KeyFileError('key file %s: JWK %s must be base64url'
                                % (path, name)) from None
         if len(raw) != size:

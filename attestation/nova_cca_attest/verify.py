@@ -15,10 +15,22 @@
 """The checks a tenant asks of a CCA token, each with a verdict.
 
 :func:`verify` always checks both profiles, the realm token's signature
-with the RAK it carries and the RAK's binding to the platform token; it
+with the RAK it carries, the RAK's binding to the platform token, the
+platform's lifecycle state and the sizes of the realm's measurements; it
 checks the platform token's signature when given the CPAK, and compares
 the challenge, personalization value, measurement algorithm and initial
 measurement with what the tenant expects when told.
+
+A :class:`Result` has one of four outcomes (:data:`OUTCOMES`):
+
+- ``VERIFIED``: every check passed, the platform signature among them: the
+  token is anchored in the platform key the tenant trusts;
+- ``UNANCHORED``: every check that ran passed, but no platform key was
+  given: the token is consistent in itself, and anybody with a key of
+  their own could have made it;
+- ``DOES NOT VERIFY``: a check failed;
+- ``NOT A TOKEN``: the input is not a CCA attestation token (the decoder
+  says so before any check runs).
 """
 
 import dataclasses
@@ -32,6 +44,25 @@ from nova_cca_attest import TokenError
 PASS = 'pass'
 FAIL = 'fail'
 SKIPPED = 'skipped'
+
+VERIFIED = 'VERIFIED'
+UNANCHORED = 'UNANCHORED'
+DOES_NOT_VERIFY = 'DOES NOT VERIFY'
+NOT_A_TOKEN = 'NOT A TOKEN'
+OUTCOMES = (VERIFIED, UNANCHORED, DOES_NOT_VERIFY, NOT_A_TOKEN)
+
+#: lifecycle states (claims.LIFECYCLE_STATES) that pass: a secured
+#: platform, whose CCA platform root of trust nobody can debug
+SECURED_STATES = ('secured',)
+#: states that pass only when the tenant allows debug: the realm
+#: management security domain (the RMM) or the platform's root world
+#: can be debugged, recoverably; a debugger there sees and changes realms
+DEBUG_STATES = ('non-cca-platform-rot-debug',
+                'recoverable-cca-platform-rot-debug')
+#: every other state fails, whatever the tenant allows: decommissioned
+#: (also how a platform whose root world debug cannot be undone reports
+#: itself), unknown, assembly and test, provisioning, and values in no
+#: state
 
 CHALLENGE_BYTES = 64
 #: the nonce a tenant may give: the kernel takes 32 to 64 bytes and pads
@@ -48,6 +79,8 @@ class Expectations:
     algorithm: str = None      # 'sha-256' or 'sha-512'
     rim: bytes = None
     cpak: object = None        # an EllipticCurvePublicKey
+    #: let a platform in a (recoverable) debug lifecycle state pass
+    allow_debug_lifecycle: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,12 +96,24 @@ class Result:
     checks: list
 
     @property
+    def outcome(self):
+        """VERIFIED, UNANCHORED or DOES_NOT_VERIFY."""
+        if any(check.verdict == FAIL for check in self.checks):
+            return DOES_NOT_VERIFY
+        if any(check.name == 'platform-signature' and check.verdict == PASS
+               for check in self.checks):
+            return VERIFIED
+        return UNANCHORED
+
+    @property
     def verified(self):
-        return all(check.verdict != FAIL for check in self.checks)
+        """Every check passed and the token is anchored (VERIFIED)."""
+        return self.outcome == VERIFIED
 
     def to_dict(self):
         return {
-            'verdict': 'verified' if self.verified else 'does not verify',
+            'outcome': self.outcome,
+            'verdict': self.outcome.lower(),
             'envelope': self.token.envelope,
             'checks': [dataclasses.asdict(check) for check in self.checks],
             'realm': c.names(self.token.realm_claims, c.REALM_CLAIMS),
@@ -95,6 +140,8 @@ def verify(token, expected):
         _realm_signature(token),
         _platform_signature(token, expected.cpak),
         _binding(token),
+        _lifecycle(platform[c.LIFECYCLE], expected.allow_debug_lifecycle),
+        _measurement_sizes(realm),
     ]
     if expected.nonce is not None:
         checks.append(_equal(
@@ -176,6 +223,52 @@ def _binding(token):
                  'the platform challenge is not the %s of the realm public '
                  'key: the platform token was not issued for this realm '
                  'token' % algorithm)
+
+
+def _lifecycle(value, allow_debug):
+    state = c.lifecycle_state(value)
+    shown = '0x%04x (%s)' % (value, state or 'no lifecycle state')
+    if state in SECURED_STATES:
+        return Check('platform-lifecycle', PASS,
+                     'the platform is %s' % shown)
+    if state in DEBUG_STATES:
+        if allow_debug:
+            return Check('platform-lifecycle', PASS,
+                         'the platform is %s, a DEBUG state: allowed by '
+                         '--allow-debug-lifecycle; whoever debugs it can '
+                         'read and change realms' % shown)
+        return Check('platform-lifecycle', FAIL,
+                     'the platform is %s, a debug state: whoever debugs '
+                     'it can read and change realms (allow it with '
+                     '--allow-debug-lifecycle)' % shown)
+    return Check('platform-lifecycle', FAIL,
+                 'the platform is %s; only a secured platform passes'
+                 % shown)
+
+
+def _measurement_sizes(realm):
+    algorithm = realm[c.HASH_ALGORITHM]
+    size = c.REALM_MEASUREMENT_SIZES.get(algorithm)
+    if size is None:
+        return Check('measurement-sizes', FAIL,
+                     'unknown realm measurement algorithm (44236) %r; a '
+                     'realm measures with %s' % (
+                         algorithm[:40],
+                         ' or '.join(c.REALM_MEASUREMENT_SIZES)))
+    wrong = ['initial measurement (44238)'] \
+        if len(realm[c.INITIAL_MEASUREMENT]) != size else []
+    wrong += ['extensible measurement %d (44239)' % index
+              for index, rem in enumerate(realm[c.EXTENSIBLE_MEASUREMENTS])
+              if len(rem) != size]
+    if wrong:
+        return Check('measurement-sizes', FAIL,
+                     'the realm measures with %s (%d-byte digests), but '
+                     'its %s %s not %d bytes' % (
+                         algorithm, size, ', '.join(wrong),
+                         'is' if len(wrong) == 1 else 'are', size))
+    return Check('measurement-sizes', PASS,
+                 'the initial and extensible measurements are %s digests '
+                 '(%d bytes)' % (algorithm, size))
 
 
 def _equal(name, found, wanted, statement, show):

@@ -16,10 +16,13 @@
 
 import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
+import hypothesis
+from hypothesis import strategies as st
 import pytest
 
 from nova_cca_attest import cose
 from nova_cca_attest.tests import cca_tokens as t
+from nova_cca_attest.tests import shapes
 from nova_cca_attest import TokenError
 
 CLAIMS = {10: bytes(64)}
@@ -75,3 +78,70 @@ def test_algorithm_type():
     with pytest.raises(TokenError, match='algorithm must be an integer or '
                                          'text, got array'):
         cose.decode_sign1(data, 'token')
+
+
+def test_algorithm_only_from_the_protected_header():
+    key = ec.generate_private_key(ec.SECP384R1())
+    good = cbor2.loads(t.sign1(CLAIMS, key))
+    for protected, unprotected in (({}, {1: -35}),
+                                   ({1: -35}, {1: -35}),
+                                   ({1: -35}, {1: -7})):
+        message = [cbor2.dumps(protected), unprotected] + \
+            list(good.value[2:])
+        with pytest.raises(TokenError, match='unprotected header names an '
+                                             'algorithm'):
+            cose.decode_sign1(cbor2.dumps(cbor2.CBORTag(18, message)),
+                              'token')
+
+
+def test_other_unprotected_parameters_are_kept_out_of_the_way():
+    # a key identifier (4) in the unprotected header is allowed; the
+    # algorithm still comes from the protected one
+    key = ec.generate_private_key(ec.SECP384R1())
+    good = cbor2.loads(t.sign1(CLAIMS, key)).value
+    data = cbor2.dumps(cbor2.CBORTag(18, [good[0], {4: b'kid'}] +
+                                     list(good[2:])))
+    message = cose.decode_sign1(data, 'token')
+    assert message.alg_name == 'ES384'
+    cose.verify(message, key.public_key())
+
+
+_KEY = ec.generate_private_key(ec.SECP384R1())
+
+
+def message_or_refusal(data):
+    """A checked message, or a TokenError: never another exception; a
+    message's verification fails with a SignatureError or succeeds.
+    """
+    try:
+        message = cose.decode_sign1(data, 'token')
+    except TokenError as e:
+        assert str(e)
+        return None
+    try:
+        cose.verify(message, _KEY.public_key())
+    except cose.SignatureError as e:
+        assert str(e)
+    return message
+
+
+@hypothesis.settings(max_examples=150, deadline=None)
+@hypothesis.given(shapes.CBOR)
+def test_any_cbor_shape_as_a_cose_sign1(value):
+    message_or_refusal(cbor2.dumps(value))
+    message_or_refusal(cbor2.dumps(cbor2.CBORTag(18, value)))
+
+
+@hypothesis.settings(max_examples=150, deadline=None)
+@hypothesis.given(st.dictionaries(shapes.KEYS, shapes.CBOR, max_size=4),
+                  st.dictionaries(shapes.KEYS, shapes.CBOR, max_size=4),
+                  shapes.CBOR, shapes.CBOR)
+def test_any_headers_payload_and_signature(protected, unprotected, payload,
+                                           signature):
+    # headers of any content; the payload and signature of any shape
+    for protected_bytes in (cbor2.dumps(protected),
+                            cbor2.dumps(dict(protected, **{'1': 0}))):
+        message = message_or_refusal(cbor2.dumps(cbor2.CBORTag(18, [
+            protected_bytes, unprotected, payload, signature])))
+        if message is not None:
+            assert 1 not in unprotected

@@ -15,6 +15,7 @@
 """The tenant's checks on tokens built and signed in the test."""
 
 import hashlib
+import re
 
 import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -53,10 +54,13 @@ def test_everything_asked_and_everything_passes(keys):
     assert verdicts(result) == {
         'platform-profile': 'pass', 'realm-profile': 'pass',
         'realm-signature': 'pass', 'platform-signature': 'pass',
-        'binding': 'pass', 'challenge': 'pass',
+        'binding': 'pass', 'platform-lifecycle': 'pass',
+        'measurement-sizes': 'pass', 'challenge': 'pass',
         'personalization-value': 'pass', 'measurement-algorithm': 'pass',
         'initial-measurement': 'pass'}
     assert result.verified
+    assert result.outcome == verify.VERIFIED
+    assert result.to_dict()['outcome'] == 'VERIFIED'
     assert result.to_dict()['verdict'] == 'verified'
 
 
@@ -79,7 +83,16 @@ def test_without_cpak_the_platform_is_not_authenticated(keys):
     result = run(t.token(keys))
     assert verdicts(result)['platform-signature'] == 'skipped'
     assert 'genuine CCA hardware' in detail(result, 'platform-signature')
-    assert result.verified
+    assert not any(c.verdict == 'fail' for c in result.checks)
+    # consistent in itself, but not anchored: never VERIFIED
+    assert result.outcome == verify.UNANCHORED
+    assert not result.verified
+    assert result.to_dict()['outcome'] == 'UNANCHORED'
+
+
+def test_a_failure_without_cpak_does_not_verify(keys):
+    result = run(t.token(keys), nonce=bytes(64))
+    assert result.outcome == verify.DOES_NOT_VERIFY
 
 
 def test_other_platform_key_fails(keys):
@@ -107,8 +120,9 @@ def test_short_nonce_is_zero_padded(keys):
     nonce = bytes(range(1, 33))
     data = t.token(keys, realm=t.realm_claims(
         keys, {10: nonce + bytes(32)}))
-    assert run(data, nonce=nonce).verified
-    assert not run(data, nonce=nonce + b'\x01').verified
+    assert run(data, nonce=nonce).outcome == verify.UNANCHORED
+    assert run(data, nonce=nonce + b'\x01').outcome == \
+        verify.DOES_NOT_VERIFY
 
 
 def test_modified_claim_breaks_the_realm_signature(keys):
@@ -215,5 +229,68 @@ def test_report_names_the_claims(keys):
     assert report['realm']['challenge'] == t.NONCE.hex()
     assert report['realm']['initial-measurement'] == t.RIM.hex()
     assert report['platform']['sw-components'][0]['component-type'] == 'BL'
-    assert set(report) == {'verdict', 'envelope', 'checks', 'realm',
-                           'platform'}
+    assert set(report) == {'outcome', 'verdict', 'envelope', 'checks',
+                           'realm', 'platform'}
+
+
+@pytest.mark.parametrize('value,state,allowed', [
+    (0x3000, 'secured', True), (0x3003, 'secured', True),
+    (0x30ff, 'secured', True),
+    (0x4000, 'non-cca-platform-rot-debug', 'debug'),
+    (0x5001, 'recoverable-cca-platform-rot-debug', 'debug'),
+    (0x6000, 'decommissioned', False), (0x60ff, 'decommissioned', False),
+    (0x0000, 'unknown', False), (0x1000, 'assembly-and-test', False),
+    (0x2000, 'cca-platform-rot-provisioning', False),
+    (0x3100, 'no lifecycle state', False),
+    (0x7000, 'no lifecycle state', False),
+    (0xffff, 'no lifecycle state', False),
+])
+def test_lifecycle_policy(keys, value, state, allowed):
+    realm = t.realm_claims(keys)
+    data = t.token(keys, realm=realm,
+                   platform=t.platform_claims(realm, {2395: value}))
+    cpak = keys.cpak.public_key()
+    strict = run(data, cpak=cpak)
+    lenient = run(data, cpak=cpak, allow_debug_lifecycle=True)
+    assert '0x%04x (%s)' % (value, state) in detail(strict,
+                                                    'platform-lifecycle')
+    assert strict.verified is (allowed is True)
+    assert lenient.verified is bool(allowed)
+    if allowed == 'debug':
+        assert '--allow-debug-lifecycle' in detail(strict,
+                                                   'platform-lifecycle')
+        assert 'DEBUG state: allowed' in detail(lenient,
+                                                'platform-lifecycle')
+    if not allowed:
+        assert lenient.outcome == verify.DOES_NOT_VERIFY
+
+
+@pytest.mark.parametrize('algorithm,rim,rems,match', [
+    ('sha-256', bytes(64), [bytes(32)] * 4,
+     r'its initial measurement \(44238\) is not 32 bytes'),
+    ('sha-512', bytes(64), [bytes(64)] * 3 + [bytes(32)],
+     r'its extensible measurement 3 \(44239\) is not 64 bytes'),
+    ('sha-512', bytes(32), [bytes(32)] * 4,
+     r'initial measurement \(44238\), extensible measurement 0 \(44239\)'
+     r'.* are not 64 bytes'),
+    ('sha-384', bytes(48), [bytes(48)] * 4,
+     "unknown realm measurement algorithm \\(44236\\) 'sha-384'"),
+])
+def test_measurement_sizes_follow_the_algorithm(keys, algorithm, rim, rems,
+                                                match):
+    realm = t.realm_claims(keys, {44236: algorithm, 44238: rim,
+                                  44239: rems})
+    result = run(t.token(keys, realm=realm), cpak=keys.cpak.public_key())
+    assert verdicts(result)['measurement-sizes'] == 'fail'
+    assert re.search(match, detail(result, 'measurement-sizes'))
+    assert result.outcome == verify.DOES_NOT_VERIFY
+
+
+def test_sha512_measurements_pass(keys):
+    realm = t.realm_claims(keys, {44236: 'sha-512', 44238: bytes(64),
+                                  44239: [bytes(64)] * 4})
+    result = run(t.token(keys, realm=realm), cpak=keys.cpak.public_key())
+    assert detail(result, 'measurement-sizes') == (
+        'the initial and extensible measurements are sha-512 digests '
+        '(64 bytes)')
+    assert result.verified
