@@ -113,7 +113,8 @@ SERVER_CREATE = [
      'hw_firmware_stateless=False'),
     ('unknown image model', {}, dict(IMAGE, hw_mem_encryption=True,
                                      hw_mem_encryption_model='arm-xyz'),
-     'hw_mem_encryption_model=arm-xyz is not a memory encryption model'),
+     # Nova's own 400: nova-cca does not reword it
+     'Invalid image metadata. Error: Field value arm-xyz is invalid'),
 ]
 
 # (name, image properties of the rebuild)
