@@ -39,7 +39,7 @@ RPV_BASE64_CHARS = 88
 DERIVATION_PREFIX = b'nova-cca realm personalization value v1:'
 
 
-def derive(server_uuid):
+def derive(server_uuid: str | uuid.UUID) -> bytes:
     """The 64-byte RPV nova-cca derives for ``server_uuid``.
 
     :raises ValueError: ``server_uuid`` is not a UUID.
@@ -49,12 +49,12 @@ def derive(server_uuid):
                           ).digest()
 
 
-def derive_base64(server_uuid):
+def derive_base64(server_uuid: str | uuid.UUID) -> str:
     """:func:`derive` in base64, as libvirt's XML carries it."""
     return encode(derive(server_uuid))
 
 
-def encode(value):
+def encode(value: bytes) -> str:
     """Base64 of a 64-byte RPV."""
     if len(value) != RPV_BYTES:
         raise ValueError('a personalization value is %d bytes, not %d'
@@ -62,7 +62,7 @@ def encode(value):
     return base64.b64encode(value).decode('ascii')
 
 
-def decode(text):
+def decode(text: str) -> bytes:
     """The 64 bytes of a base64 RPV.
 
     :raises ValueError: naming what is wrong with ``text``.
