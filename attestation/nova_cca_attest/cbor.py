@@ -26,6 +26,7 @@ untrusted bytes; a token needs none of that.
 from collections.abc import Mapping
 import functools
 import io
+from typing import Any
 
 import cbor2
 
@@ -45,7 +46,7 @@ def _plain_tags():
     return {number: plain(number) for number in range(SEMANTIC_TAG_LIMIT)}
 
 
-def loads(data, what):
+def loads(data: bytes, what: str) -> Any:
     """The one CBOR item in ``data``; ``what`` names it in errors."""
     if not isinstance(data, (bytes, bytearray)):
         raise TokenError('%s must be a CBOR byte string, got %s'
@@ -65,12 +66,12 @@ def loads(data, what):
     return value
 
 
-def dumps(value):
+def dumps(value: Any) -> bytes:
     """Deterministic encoding (for the COSE Sig_structure)."""
     return cbor2.dumps(value)
 
 
-def tag(value):
+def tag(value: Any) -> tuple[int | None, Any]:
     """``(tag number, content)`` of a tagged item, or ``(None, value)``."""
     if isinstance(value, cbor2.CBORTag):
         return value.tag, value.value
@@ -97,9 +98,9 @@ def _type_name(value):
 type_name = _type_name
 
 
-def is_map(value):
+def is_map(value: Any) -> bool:
     return isinstance(value, Mapping)
 
 
-def is_array(value):
+def is_array(value: Any) -> bool:
     return isinstance(value, (list, tuple))

@@ -24,6 +24,7 @@ under their number (newer RMM versions add claims).
 import dataclasses
 import hashlib
 import math
+from typing import Any
 
 from nova_cca_attest import cbor
 from nova_cca_attest import TokenError
@@ -121,19 +122,19 @@ LIFECYCLE_STATES = {
 REALM_MEASUREMENT_SIZES = {'sha-256': 32, 'sha-512': 64}
 
 
-def lifecycle_state(value):
+def lifecycle_state(value: int) -> str | None:
     """The name of the lifecycle state ``value`` (claim 2395) is in, or
     None when it is in none.
     """
     return LIFECYCLE_STATES.get(value >> 8)
 
 
-def realm(payload):
+def realm(payload: bytes) -> dict[int, Any]:
     """The realm token's claims, ``{key: value}``, checked."""
     return _decode(payload, 'realm token', REALM_CLAIMS)
 
 
-def platform(payload):
+def platform(payload: bytes) -> dict[int, Any]:
     """The platform token's claims, ``{key: value}``, checked."""
     return _decode(payload, 'platform token', PLATFORM_CLAIMS)
 
@@ -210,7 +211,8 @@ def _short(value):
     return text if len(text) <= 40 else text[:37] + '...'
 
 
-def names(claims, known):
+def names(claims: dict[int, Any],
+          known: dict[int, 'Claim']) -> dict[str, Any]:
     """Claims as ``{name: JSON-friendly value}`` (bytes in hex)."""
     out = {}
     for key, value in claims.items():
@@ -223,7 +225,7 @@ def names(claims, known):
     return out
 
 
-def jsonable(value):
+def jsonable(value: Any) -> Any:
     """A decoded CBOR value as JSON-friendly data (bytes in hex)."""
     if isinstance(value, bytes):
         return value.hex()

@@ -41,6 +41,7 @@ not be collected; 2 usage error.
 import argparse
 import json
 import sys
+from typing import Any
 
 VERIFIED = 0
 DOES_NOT_VERIFY = 1
@@ -54,7 +55,8 @@ EXIT_CODES = {'VERIFIED': VERIFIED, 'UNANCHORED': UNANCHORED,
               'DOES NOT VERIFY': DOES_NOT_VERIFY, 'NOT A TOKEN': NOT_A_TOKEN}
 
 
-def add_parser(commands):
+def add_parser(commands: argparse._SubParsersAction
+               ) -> argparse.ArgumentParser:
     """Add ``attest`` and its sub-commands to ``nova-cca``'s parser."""
     attest = commands.add_parser(
         'attest', help="collect or verify a realm's attestation token",
@@ -64,7 +66,7 @@ def add_parser(commands):
     return attest
 
 
-def add_actions(parser):
+def add_actions(parser: argparse.ArgumentParser) -> None:
     """Add ``verify`` and ``collect`` to ``parser``."""
     actions = parser.add_subparsers(dest='attest_command', required=True)
     verify = actions.add_parser(
@@ -165,7 +167,7 @@ def _algorithm(text):
             % text[:40]) from None
 
 
-def run(argv=None):
+def run(argv: list[str] | None = None) -> int:
     """``nova-cca-attest``: the same sub-commands without nova-cca."""
     parser = argparse.ArgumentParser(
         prog='nova-cca-attest',
@@ -175,7 +177,7 @@ def run(argv=None):
     return main(parser.parse_args(argv))
 
 
-def main(args):
+def main(args: argparse.Namespace) -> int:
     if args.attest_command == 'collect':
         return collect(args)
     return verify(args)
@@ -193,7 +195,7 @@ def _print_json(document):
     print(printable.json_text(json.dumps(document, indent=2)))
 
 
-def collect(args):
+def collect(args: argparse.Namespace) -> int:
     from nova_cca_attest import collect as tsm
     if not args.output and sys.stdout.isatty():
         return _error('the token is binary: give --output FILE or redirect '
@@ -217,7 +219,7 @@ def collect(args):
     return 0
 
 
-def verify(args):
+def verify(args: argparse.Namespace) -> int:
     try:
         from nova_cca_attest import keys
         from nova_cca_attest import token as cca_token
@@ -277,7 +279,7 @@ OUTCOME_NOTES = {
 }
 
 
-def to_text(report):
+def to_text(report: dict[str, Any]) -> str:
     """The report as text lines; every line is escaped, so no character
     of the token reaches the terminal unescaped.
     """

@@ -54,21 +54,21 @@ class TsmReports:
     def __init__(self, root=DEFAULT_TSM_ROOT):
         self.root = root
 
-    def make_entry(self, path):
+    def make_entry(self, path: str) -> None:
         os.mkdir(path)
 
-    def remove_entry(self, path):
+    def remove_entry(self, path: str) -> None:
         os.rmdir(path)
 
-    def read(self, path, limit=4096):
+    def read(self, path: str, limit: int = 4096) -> bytes:
         with open(path, 'rb') as f:
             return f.read(limit + 1)
 
-    def write(self, path, data):
+    def write(self, path: str, data: bytes) -> None:
         with open(path, 'wb') as f:
             f.write(data)
 
-    def collect(self, nonce):
+    def collect(self, nonce: bytes) -> bytes:
         """The token the kernel gives for ``nonce`` (32 to 64 bytes)."""
         if not MIN_NONCE_BYTES <= len(nonce) <= MAX_NONCE_BYTES:
             raise CollectError('the nonce must be %d to %d bytes, got %d'
@@ -147,6 +147,6 @@ class TsmReports:
                                % (entry, text[:40])) from None
 
 
-def collect(nonce, root=DEFAULT_TSM_ROOT):
+def collect(nonce: bytes, root: str = DEFAULT_TSM_ROOT) -> bytes:
     """The CCA token the guest kernel at ``root`` gives for ``nonce``."""
     return TsmReports(root).collect(nonce)

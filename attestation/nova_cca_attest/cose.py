@@ -67,25 +67,25 @@ class Sign1:
     signature: bytes
 
     @property
-    def alg_id(self):
+    def alg_id(self) -> int | str:
         return self.header[HEADER_ALG]
 
     @property
-    def algorithm(self):
+    def algorithm(self) -> 'Algorithm | None':
         """The :class:`Algorithm`, or None for one a token may not use."""
         return ALGORITHMS.get(self.alg_id)
 
     @property
-    def alg_name(self):
+    def alg_name(self) -> str:
         alg = self.algorithm
         return alg.name if alg else 'COSE algorithm %r' % (self.alg_id,)
 
-    def to_be_signed(self):
+    def to_be_signed(self) -> bytes:
         """The Sig_structure the signature covers (RFC 9052, 4.4)."""
         return cbor.dumps(['Signature1', self.protected, b'', self.payload])
 
 
-def decode_sign1(data, what):
+def decode_sign1(data: bytes, what: str) -> 'Sign1':
     """The tagged COSE_Sign1 encoded in ``data`` (bytes).
 
     :raises TokenError: ``data`` is not a tagged COSE_Sign1 with an
@@ -141,7 +141,8 @@ def decode_sign1(data, what):
                  payload=payload, signature=signature)
 
 
-def verify(message, public_key):
+def verify(message: 'Sign1',
+           public_key: ec.EllipticCurvePublicKey) -> None:
     """Check ``message``'s signature with an EC ``public_key``.
 
     :raises SignatureError: naming why it does not verify.

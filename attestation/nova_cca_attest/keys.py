@@ -49,7 +49,7 @@ class KeyFileError(ValueError):
     """A key file the tenant gave cannot be used (names the file)."""
 
 
-def rak_from_claim(value):
+def rak_from_claim(value: bytes) -> ec.EllipticCurvePublicKey:
     """The RAK public key in a realm public key claim's bytes.
 
     :raises TokenError: the claim is neither form, or not a curve point.
@@ -112,7 +112,7 @@ def _point(curve, encoded, what):
                          ) from None
 
 
-def load_public_key(path):
+def load_public_key(path: str) -> ec.EllipticCurvePublicKey:
     """The EC public key in a JWK or PEM file at ``path``.
 
     :raises KeyFileError: naming the file and what is wrong with it.

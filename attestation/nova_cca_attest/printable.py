@@ -37,7 +37,7 @@ def _escaped(char):
     return '\\U%08x' % code
 
 
-def escape(text):
+def escape(text: object) -> str:
     """``text`` (a str, or anything ``str()`` takes) safe for a terminal.
 
     Printable characters, the space included, are kept as they are; every
@@ -50,7 +50,7 @@ def escape(text):
                    for char in text)
 
 
-def json_text(document):
+def json_text(document: str) -> str:
     """A JSON text (from ``json.dumps`` with ``ensure_ascii``) with DEL
     escaped too, the one control character JSON leaves raw.
     """

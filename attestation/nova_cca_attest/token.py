@@ -59,7 +59,7 @@ class Token:
     realm_claims: dict
 
 
-def decode(data):
+def decode(data: bytes) -> 'Token':
     """Decode ``data`` (bytes) as a CCA attestation token.
 
     :raises TokenError: naming what makes ``data`` not a token.

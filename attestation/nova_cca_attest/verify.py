@@ -35,11 +35,16 @@ A :class:`Result` has one of four outcomes (:data:`OUTCOMES`):
 
 import dataclasses
 import hmac
+from typing import Any
+from typing import TYPE_CHECKING
 
 from nova_cca_attest import claims as c
 from nova_cca_attest import cose
 from nova_cca_attest import keys
 from nova_cca_attest import TokenError
+
+if TYPE_CHECKING:
+    from nova_cca_attest import token as cca_token
 
 PASS = 'pass'
 FAIL = 'fail'
@@ -96,7 +101,7 @@ class Result:
     checks: list
 
     @property
-    def outcome(self):
+    def outcome(self) -> str:
         """VERIFIED, UNANCHORED or DOES_NOT_VERIFY."""
         if any(check.verdict == FAIL for check in self.checks):
             return DOES_NOT_VERIFY
@@ -106,11 +111,11 @@ class Result:
         return UNANCHORED
 
     @property
-    def verified(self):
+    def verified(self) -> bool:
         """Every check passed and the token is anchored (VERIFIED)."""
         return self.outcome == VERIFIED
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         return {
             'outcome': self.outcome,
             'verdict': self.outcome.lower(),
@@ -122,7 +127,7 @@ class Result:
         }
 
 
-def pad_nonce(nonce):
+def pad_nonce(nonce: bytes) -> bytes:
     """The 64-byte challenge a realm reports for ``nonce``."""
     if not MIN_NONCE_BYTES <= len(nonce) <= CHALLENGE_BYTES:
         raise ValueError('a nonce is %d to %d bytes, got %d'
@@ -130,7 +135,7 @@ def pad_nonce(nonce):
     return bytes(nonce) + bytes(CHALLENGE_BYTES - len(nonce))
 
 
-def verify(token, expected):
+def verify(token: 'cca_token.Token', expected: Expectations) -> 'Result':
     """Every check on ``token`` (from :func:`token.decode`) as a Result."""
     realm, platform = token.realm_claims, token.platform_claims
     checks = [
