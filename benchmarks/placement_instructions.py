@@ -26,7 +26,7 @@ does, and the same request on the same database executes the same ones
 give or take a few hundred thousand.
 
 Each configuration (database, hosts, share of hosts with an unrelated
-child provider; layout R, every host CCA-capable) is filled once with
+child provider; the root layout, every host CCA-capable) is filled once with
 benchmarks.placement_scale's providers. Then every request kind runs in a
 process of its own under ``valgrind --tool=callgrind --instr-atstart=no``:
 Placement's WSGI application on that database, one untimed warm-up
@@ -64,6 +64,7 @@ import tempfile
 import time
 
 from benchmarks import placement_scale as scale
+from nova_cca import glossary
 
 KINDS = ('plain', 'cca_root', 'root_traits', 'plain_two_classes',
          'cca_nova')
@@ -80,7 +81,7 @@ def query_of(kind):
         return scale._query({'VCPU': scale.FLAVOR['VCPU'],
                              'MEMORY_MB': scale.FLAVOR['MEMORY_MB']})
     if kind.startswith('cca_'):
-        return scale.realm_request('R', kind[len('cca_'):])
+        return scale.realm_request(glossary.ROOT_LAYOUT, kind[len('cca_'):])
     raise ValueError('unknown kind %r (known: %s)' % (kind, ', '.join(KINDS)))
 
 
@@ -99,7 +100,7 @@ def config_url(hosts, unrelated, directory):
 
 
 def fill(url, hosts, unrelated):
-    """Fill ``url`` the way placement_scale fills layout R.
+    """Fill ``url`` the way placement_scale fills the root layout.
 
     Runs in a process of its own (``--fill-only``): Placement's database
     layer is configured once per process, for one database.
@@ -107,7 +108,7 @@ def fill(url, hosts, unrelated):
     scale.prepare_database(url)
     placement = scale.Placement(url)
     count = placement.fill(
-        (scale.host_providers(i, 'R', True,
+        (scale.host_providers(i, glossary.ROOT_LAYOUT, True,
                               unrelated and scale.picked((i + 3) % hosts,
                                                          unrelated))
          for i in range(hosts)))
@@ -273,7 +274,8 @@ def main(argv=None):
                     check=True, stdout=subprocess.PIPE, text=True,
                     cwd=os.path.dirname(HERE)).stdout.split()[-1])
                 config = {'db': scale.database_version(url),
-                          'layout': 'R', 'hosts': hosts, 'share': 1.0,
+                          'layout': glossary.ROOT_LAYOUT, 'hosts': hosts,
+                          'share': 1.0,
                           'unrelated_children': unrelated,
                           'providers': providers,
                           'repeat': args.repeat,

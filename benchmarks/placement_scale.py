@@ -14,9 +14,11 @@
 
 """GET /allocation_candidates at scale, on a real Placement, per layout.
 
-    python -m benchmarks.placement_scale --hosts 10000 --layout A --share 1.0
-    python -m benchmarks.placement_scale --db mysql --layout A,R,B \\
-        --hosts 1000,5000,10000 --share 1.0,0.1 --runs 15 --json out.json
+    python -m benchmarks.placement_scale --hosts 10000 --layout child \\
+        --share 1.0
+    python -m benchmarks.placement_scale --db mysql \\
+        --layout child,root,traits-only --hosts 1000,5000,10000 \\
+        --share 1.0,0.1 --runs 15 --json out.json
 
 Each configuration (database, layout, hosts, CCA share, unrelated-child
 share) runs in a fresh child process against a freshly created database:
@@ -33,21 +35,27 @@ share) runs in a fresh child process against a freshly created database:
   ``webob.Request``: the whole middleware stack, microversion, handler,
   JSON serialisation), as Nova's scheduler would send it.
 
-Layouts (what a CCA-capable host looks like):
+Layouts (what a CCA-capable host looks like), named as ``[arm_cca]
+provider_layout`` names them; results recorded before the names had
+letters (``A`` child, ``R`` root, ``B`` traits-only), which ``--layout``
+still accepts:
 
-``A``  Nova's generic layout: a child ``<node>_arm_cca`` with
-       MEM_ENCRYPTION_CONTEXT (total 2147483647, max_unit 1) and the realm
-       traits; the compute node root keeps VCPU/MEMORY_MB/DISK_GB.
-``R``  the root carries MEM_ENCRYPTION_CONTEXT and the realm traits too.
-``B``  the realm traits on the root, no MEM_ENCRYPTION_CONTEXT at all
-       (cannot enforce [arm_cca] max_guests).
+``child``        Nova's generic layout: a child ``<node>_arm_cca`` with
+                 MEM_ENCRYPTION_CONTEXT (total 2147483647, max_unit 1) and
+                 the realm traits; the compute node root keeps
+                 VCPU/MEMORY_MB/DISK_GB.
+``root``         the root carries MEM_ENCRYPTION_CONTEXT and the realm
+                 traits too.
+``traits-only``  the realm traits on the root, no MEM_ENCRYPTION_CONTEXT
+                 at all (cannot enforce [arm_cca] max_guests; not a
+                 product layout).
 
 Requests: the plain request and the realm request, interleaved (the order
 rotated every run). The realm request is timed in both forms where both
-select the same hosts (layouts R and B): ``nova``, as Nova 34 builds it (the
-realm traits in the unsuffixed group's ``required``) and ``root``, as
-nova-cca's scheduler sends it in the root layout (the traits in
-``root_required``; nova_cca.scheduler.realm_traits). Up to
+select the same hosts (layouts root and traits-only): ``nova``, as Nova 34
+builds it (the realm traits in the unsuffixed group's ``required``) and
+``root``, as nova-cca's scheduler sends it in the root layout (the traits
+in ``root_required``; nova_cca.scheduler.realm_traits). Up to
 ``--compare-up-to`` hosts the unlimited answers of both forms are compared
 (``forms_same_candidates``).
 ``--unrelated-children`` gives that share of hosts a child provider that has
@@ -77,6 +85,9 @@ import subprocess
 import sys
 import time
 import uuid as uuidlib
+
+from nova_cca import glossary
+from nova_cca import rest
 
 #: Traits Nova 34's libvirt driver puts on a compute node root provider in
 #: our simulated cloud (Nova's fake libvirt + SimulatedLibvirtCCADriver),
@@ -114,13 +125,9 @@ ROOT_TRAITS = (
     'COMPUTE_VOLUME_EXTEND', 'COMPUTE_VOLUME_MULTI_ATTACH',
     'HW_ARCH_AARCH64', 'OWNER_NOVA')
 
-REALM_TRAIT = 'CUSTOM_HW_CPU_AARCH64_CCA'
-#: a realm image must ask for stateless firmware (hw_firmware_stateless),
-#: so Nova's realm request requires this root trait too
-STATELESS_TRAIT = 'COMPUTE_SECURITY_STATELESS_FIRMWARE'
-REALM_TRAITS = (REALM_TRAIT,
-                'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA256',
-                'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA512')
+#: the realm traits of a host whose libvirt offers both algorithms
+REALM_TRAITS = (glossary.REALM_TRAIT,) + tuple(
+    glossary.measurement_trait(a) for a in glossary.MEASUREMENT_ALGORITHMS)
 #: nova.db.constants.MAX_INT: realm slots when [arm_cca] max_guests is unset
 UNLIMITED = 2147483647
 
@@ -154,7 +161,13 @@ LIMIT = 1000
 #: the flavor of both requests (realm.small / plain.small)
 FLAVOR = {'VCPU': 1, 'MEMORY_MB': 512, 'DISK_GB': 1}
 
-LAYOUTS = ('A', 'R', 'B')
+#: the realm traits on the root without realm slots (benchmark only)
+TRAITS_ONLY = 'traits-only'
+LAYOUTS = (glossary.CHILD_LAYOUT, glossary.ROOT_LAYOUT, TRAITS_ONLY)
+#: the layouts' letters in results recorded before they had names
+#: (benchmarks/results/issue14-*); --layout accepts them, deprecated
+LAYOUT_LETTERS = {'A': glossary.CHILD_LAYOUT, 'R': glossary.ROOT_LAYOUT,
+                  'B': TRAITS_ONLY}
 MARIADB = 'mysql+pymysql://root@127.0.0.1:3306/nova_cca_bench?charset=utf8mb4'
 SQLITE = 'sqlite:////tmp/nova_cca_bench.sqlite'
 FILL_BATCH = 500
@@ -184,14 +197,14 @@ def host_providers(i, layout, cca, pci_child):
     out = []
     children = []
     if cca:
-        if layout == 'A':
-            children.append(('%s_arm_cca' % node, node,
-                             {'MEM_ENCRYPTION_CONTEXT': REALM_INVENTORY},
+        if layout == glossary.CHILD_LAYOUT:
+            children.append((glossary.child_provider_name(node), node,
+                             {glossary.REALM_RESOURCE_CLASS: REALM_INVENTORY},
                              list(REALM_TRAITS) + ['OWNER_NOVA']))
-        elif layout == 'R':
-            root_inv['MEM_ENCRYPTION_CONTEXT'] = REALM_INVENTORY
+        elif layout == glossary.ROOT_LAYOUT:
+            root_inv[glossary.REALM_RESOURCE_CLASS] = REALM_INVENTORY
             root_traits += REALM_TRAITS
-        elif layout == 'B':
+        elif layout == TRAITS_ONLY:
             root_traits += REALM_TRAITS
         else:
             raise ValueError('unknown layout %r' % layout)
@@ -203,14 +216,15 @@ def host_providers(i, layout, cca, pci_child):
 
 
 #: the realm request's traits, in the order Nova sorts them
-REALM_REQUIRED = (STATELESS_TRAIT, REALM_TRAIT)
+REALM_REQUIRED = (glossary.STATELESS_FIRMWARE_TRAIT, glossary.REALM_TRAIT)
 #: the two forms of the realm request: ``nova`` as Nova 34 builds it (the
 #: traits in the unsuffixed group's ``required``), ``root`` as nova-cca's
 #: scheduler sends it in the root layout (the traits in ``root_required``,
 #: nova_cca.scheduler.realm_traits)
 FORMS = ('nova', 'root')
 #: the form nova-cca's scheduler sends by default, per layout
-SENT_FORM = {'A': 'nova', 'R': 'root', 'B': 'root'}
+SENT_FORM = {glossary.CHILD_LAYOUT: 'nova', glossary.ROOT_LAYOUT: 'root',
+             TRAITS_ONLY: 'root'}
 
 
 def _query(resources, required=(), root_required=()):
@@ -241,8 +255,8 @@ def root_traits_request():
 def realm_request(layout, form):
     """The realm query (1.36) of ``layout`` in ``form`` (see FORMS)."""
     realm = dict(FLAVOR)
-    if layout != 'B':
-        realm['MEM_ENCRYPTION_CONTEXT'] = 1
+    if layout != TRAITS_ONLY:
+        realm[glossary.REALM_RESOURCE_CLASS] = 1
     if form == 'nova':
         return _query(realm, required=REALM_REQUIRED)
     if form == 'root':
@@ -286,7 +300,7 @@ class Placement:
             config=self.conf, user_id='bench', project_id='bench')
         self._db_api = db_api
 
-    def call(self, method, path, body=None, version=MICROVERSION):
+    def _response(self, method, path, body, version):
         import webob
         req = webob.Request.blank(path, method=method)
         req.headers['X-Auth-Token'] = 'admin'
@@ -295,7 +309,14 @@ class Placement:
         if body is not None:
             req.body = json.dumps(body).encode()
             req.content_type = 'application/json'
-        resp = req.get_response(self.app)
+        return req.get_response(self.app)
+
+    def get(self, path, microversion=MICROVERSION):
+        """A GET as a :mod:`nova_cca.rest` transport answers it."""
+        return _Response(self._response('GET', path, None, microversion))
+
+    def call(self, method, path, body=None, version=MICROVERSION):
+        resp = self._response(method, path, body, version)
         if resp.status_int >= 400:
             raise RuntimeError('%s %s: %s %s' % (method, path, resp.status,
                                                  resp.text[:500]))
@@ -431,20 +452,22 @@ class Placement:
 
     def providers_as_seen(self):
         """Every provider as the REST API shows it, keyed by name."""
-        out = {}
-        rps = self.get_json('/resource_providers', version='1.14')
-        names = {p['uuid']: p['name'] for p in rps['resource_providers']}
-        for p in rps['resource_providers']:
-            base = '/resource_providers/%s' % p['uuid']
-            out[p['name']] = {
-                'uuid': p['uuid'], 'generation': p['generation'],
-                'parent': names.get(p['parent_provider_uuid']),
-                'root': names.get(p['root_provider_uuid']),
-                'inventories': self.get_json(base + '/inventories')[
-                    'inventories'],
-                'traits': sorted(self.get_json(base + '/traits')['traits']),
-            }
-        return out
+        keys = ('uuid', 'generation', 'parent', 'root', 'inventories',
+                'traits')
+        return {p['name']: {k: p[k] for k in keys}
+                for p in rest.PlacementReader(self).providers()}
+
+
+class _Response:
+    """A webob response as a requests response."""
+
+    def __init__(self, response):
+        self.status_code = response.status_int
+        self.text = response.text
+        self._body = response.body
+
+    def json(self):
+        return json.loads(self._body)
 
 
 # databases
@@ -552,9 +575,9 @@ def timed_call(placement, method, path, body=None, server_pid=None):
 
 def forms_of(layout):
     """Realm request forms worth timing: the root form selects nothing in
-    layout A (the realm traits are on the child).
+    the child layout (the realm traits are on the child).
     """
-    return ('nova',) if layout == 'A' else FORMS
+    return ('nova',) if layout == glossary.CHILD_LAYOUT else FORMS
 
 
 def load():
@@ -583,19 +606,19 @@ def _max_guests_enforced(placement, layout, host_uuid, queries):
     when enforced) and the plain request's candidates (1: the host is
     still offered to plain servers).
     """
-    carrier = host_uuid if layout == 'R' else node_uuid(
-        placement.get_json('/resource_providers/%s' % host_uuid)['name'] +
-        '_arm_cca')
+    carrier = host_uuid if layout == glossary.ROOT_LAYOUT else node_uuid(
+        glossary.child_provider_name(placement.get_json(
+            '/resource_providers/%s' % host_uuid)['name']))
     base = '/resource_providers/%s/inventories' % carrier
     current = placement.get_json(base)
     record = dict(REALM_INVENTORY, total=1)
-    placement.call('PUT', base + '/MEM_ENCRYPTION_CONTEXT', {
+    placement.call('PUT', base + '/' + glossary.REALM_RESOURCE_CLASS, {
         'resource_provider_generation':
             current['resource_provider_generation'], **record})
     placement.call('PUT', '/allocations/%s' % uuidlib.uuid4(), {
         'allocations': {host_uuid: {'resources': dict(FLAVOR)},
-                        carrier: {'resources': {'MEM_ENCRYPTION_CONTEXT':
-                                                1}}},
+                        carrier: {'resources': {
+                            glossary.REALM_RESOURCE_CLASS: 1}}},
         'project_id': 'bench', 'user_id': 'bench',
         'consumer_generation': None})
     seen = {}
@@ -658,7 +681,7 @@ def run_one(url, layout, hosts, share, unrelated, runs, claims,
         queries = {'plain': plain_request()}
         for form in forms_of(layout):
             queries['cca_' + form] = realm_request(layout, form)
-        if decompose and layout != 'A':
+        if decompose and layout != glossary.CHILD_LAYOUT:
             queries['root_traits'] = root_traits_request()
         for kind, q in queries.items():
             result['%s_request' % kind] = q
@@ -756,7 +779,7 @@ def run_one(url, layout, hosts, share, unrelated, runs, claims,
                 result['plain_claims_per_cpu_s'], 2)
 
         # [arm_cca] max_guests is still enforced, in every form
-        if layout in ('A', 'R') and candidates[sent]:
+        if (layout in glossary.PROVIDER_LAYOUTS and candidates[sent]):
             host_uuid = next(
                 rp for rp in candidates[sent][-1]['allocations']
                 if rp in {node_uuid('compute-%05d' % i)
@@ -795,8 +818,10 @@ def _parser():
         description=__doc__.split('\n\n')[0])
     parser.add_argument('--hosts', default='1000',
                         help='compute hosts, comma-separated (1000)')
-    parser.add_argument('--layout', default='A',
-                        help='A, R, B or several, comma-separated (A)')
+    parser.add_argument('--layout', default=glossary.CHILD_LAYOUT,
+                        help='%s or several, comma-separated (%s; the '
+                             'letters A, R, B of old results still work)'
+                        % (', '.join(LAYOUTS), glossary.CHILD_LAYOUT))
     parser.add_argument('--share', default='1.0',
                         help='share of CCA-capable hosts, comma-separated')
     parser.add_argument('--unrelated-children', default='0',
@@ -829,7 +854,8 @@ def _parser():
     parser.add_argument('--decompose', action='store_true',
                         help='also time the plain request with the realm '
                              'traits in root_required and no '
-                             'MEM_ENCRYPTION_CONTEXT (layouts R, B)')
+                             'MEM_ENCRYPTION_CONTEXT (layouts root, '
+                             'traits-only)')
     parser.add_argument('--profile', type=int, default=0, metavar='N',
                         help='cProfile one request of each kind after the '
                              'timed runs; keep the N functions with the '
@@ -843,7 +869,19 @@ def _split(value, kind=str):
     return [kind(v) for v in value.split(',') if v]
 
 
-TABLE_HEAD = ('%-7s %-2s %6s %4s %4s | %8s %8s | %8s %8s %5s | %8s %8s %5s '
+def layout_name(value):
+    """A layout's name; an old letter (A, R, B) is mapped, with a warning."""
+    if value in LAYOUT_LETTERS:
+        print('--layout %s is deprecated: say %s' % (
+            value, LAYOUT_LETTERS[value]), file=sys.stderr)
+        return LAYOUT_LETTERS[value]
+    if value not in LAYOUTS:
+        raise SystemExit('unknown layout %r (known: %s)'
+                         % (value, ', '.join(LAYOUTS)))
+    return value
+
+
+TABLE_HEAD = ('%-7s %-11s %6s %4s %4s | %8s %8s | %8s %8s %5s | %8s %8s %5s '
               '| %4s | %6s %6s %5s | %4s | %5s'
               % ('db', 'L', 'hosts', 'shr', 'kids', 'plain', 'p95',
                  'nova', 'p95', 'x', 'root', 'p95', 'x', 'same',
@@ -858,7 +896,7 @@ def _cell(r, key, fmt):
 def table_row(r):
     same = r.get('forms_same_candidates')
     maxg = r.get('max_guests_enforced')
-    return ('%-7s %-2s %6d %4.2f %4.2f | %8.1f %8.1f | %8s %8s %5s | '
+    return ('%-7s %-11s %6d %4.2f %4.2f | %8.1f %8.1f | %8s %8s %5s | '
             '%8s %8s %5s | %4s | %6s %6s %5s | %4s | %5.1f' % (
                 r['db'].split()[0], r['layout'], r['hosts'], r['share'],
                 r['unrelated_children'], r['plain_median_ms'],
@@ -891,7 +929,8 @@ def main(argv=None):
     if args.single:
         import logging
         logging.basicConfig(level=logging.WARNING)
-        result = run_one(_db_url(args.db), args.layout, int(args.hosts),
+        result = run_one(_db_url(args.db), layout_name(args.layout),
+                         int(args.hosts),
                          float(args.share), float(args.unrelated_children),
                          args.runs, args.claims, args.fill,
                          args.compare_up_to, args.decompose, args.profile)
@@ -901,6 +940,7 @@ def main(argv=None):
         print(json.dumps(result))
         return 0
 
+    layouts = _split(args.layout, layout_name)
     out = None
     if args.json and args.json != '-':
         out = open(args.json, 'a')
@@ -910,7 +950,7 @@ def main(argv=None):
     failed = 0
     for db in _split(args.db):
         for hosts in _split(args.hosts, int):
-            for layout in _split(args.layout):
+            for layout in layouts:
                 for share in _split(args.share, float):
                     for unrelated in _split(args.unrelated_children, float):
                         cmd = [sys.executable, '-m',

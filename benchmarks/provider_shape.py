@@ -26,9 +26,9 @@ and Nova's scheduler produce.
    compares, field by field: provider names, parents, inventory records
    (total, reserved, min_unit, max_unit, step_size, allocation_ratio),
    traits, and the parsed query strings of the plain and the realm request.
-   Layout A is compared against the default compute; layout R too when
-   nova_cca has ``[arm_cca] provider_layout`` (compared against a compute
-   with ``provider_layout = root``).
+   Layout ``child`` is compared against a compute with ``[arm_cca]
+   provider_layout = child`` (the default compute when nova_cca has no such
+   option), layout ``root`` against one with ``provider_layout = root``.
 3. Fills a small Placement both ways the benchmark can (``bulk`` and
    ``objects``, each in its own process) and checks that the REST API shows
    identical providers (uuid, generation, parent, root, inventories,
@@ -44,14 +44,13 @@ import sys
 import urllib.parse
 
 from benchmarks import placement_scale as ps
+from nova_cca import glossary
 
 CCA_HOST, PLAIN_HOST = 'cca-1', 'arm-1'
-#: layout letter -> value of [arm_cca] provider_layout (when it exists)
-LAYOUT_OPTION = {'A': 'child', 'R': 'root'}
 
 
 def _scenario(provider_layout=None):
-    config = {'arm_cca': {'provider_layout': provider_layout}} \
+    config = {glossary.CONFIG_GROUP: {'provider_layout': provider_layout}} \
         if provider_layout else {}
     cca = {'name': CCA_HOST, 'cca': True}
     if config:
@@ -61,7 +60,7 @@ def _scenario(provider_layout=None):
         'flavors': [
             {'name': 'realm.small', 'vcpus': 1, 'ram': 512, 'disk': 1,
              'extra_specs': {'hw:mem_encryption': 'true',
-                             'hw:mem_encryption_model': 'arm-cca'}},
+                             'hw:mem_encryption_model': glossary.ARM_CCA}},
             {'name': 'plain.small', 'vcpus': 1, 'ram': 512, 'disk': 1}],
         'images': [
             {'name': 'realm-img', 'properties': {
@@ -205,20 +204,21 @@ def main(argv=None):
     parser.add_argument('--json', action='store_true')
     parser.add_argument('--dump-fill', choices=('bulk', 'objects'),
                         help=argparse.SUPPRESS)
-    parser.add_argument('--layout', default='A', help=argparse.SUPPRESS)
+    parser.add_argument('--layout', default=glossary.CHILD_LAYOUT,
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.dump_fill:
-        dump_fill(args.dump_fill, args.layout)
+        dump_fill(args.dump_fill, ps.layout_name(args.layout))
         return 0
 
     report = {'fills': compare_fills(), 'layouts': []}
     from nova_cca_simulator import harness
     harness.start()
     if _has_layout_option():
-        report['layouts'].append(compare('A', LAYOUT_OPTION['A']))
-        report['layouts'].append(compare('R', LAYOUT_OPTION['R']))
+        for layout in glossary.PROVIDER_LAYOUTS:
+            report['layouts'].append(compare(layout, layout))
     else:
-        report['layouts'].append(compare('A'))
+        report['layouts'].append(compare(glossary.CHILD_LAYOUT))
     ok = all(r['match'] for r in report['fills'] + report['layouts'])
     if args.json:
         print(json.dumps(report, indent=1))

@@ -31,6 +31,8 @@ import dataclasses
 
 from lxml import etree
 
+from nova_cca import glossary
+
 #: vm states in which a server must have a guest on its host
 _RUNNING = ('active',)
 
@@ -119,7 +121,7 @@ def check(hosts, servers):
             if server.vm_state in _RUNNING:
                 violation(server.host, server.name,
                           'a running realm without a guest on its host')
-        elif launch != 'cca':
+        elif launch != glossary.LAUNCH_SECURITY_TYPE:
             violation(server.host, server.name,
                       "a realm whose guest has %s" % (
                           "no launchSecurity" if launch is None else

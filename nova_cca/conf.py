@@ -17,14 +17,13 @@
 from nova.db import constants as db_const
 from oslo_config import cfg
 
-from nova_cca.virt import model
+from nova_cca import glossary
 
 arm_cca_group = cfg.OptGroup(
-    'arm_cca',
+    glossary.CONFIG_GROUP,
     title='Arm CCA options',
     help='Options for Arm Confidential Compute Architecture realms on '
-         'libvirt compute hosts (compute_driver = '
-         'libvirt_cca.LibvirtCCADriver).')
+         'libvirt compute hosts (compute_driver = %s).' % glossary.DRIVER)
 
 arm_cca_opts = [
     cfg.IntOpt(
@@ -36,7 +35,7 @@ arm_cca_opts = [
         help="""
 Maximum number of realms this compute host runs at once.
 
-Reported to Placement as the total of the MEM_ENCRYPTION_CONTEXT inventory
+Reported to Placement as the total of the %(rc)s inventory
 of the host's Arm CCA provider. When unset the inventory is unlimited
 (nova.db.constants.MAX_INT), but the hardware is not: RMM 1.0 gives each
 realm its own VMID, so at most 256 realms run on hardware with 8-bit VMIDs
@@ -44,11 +43,11 @@ and 65,536 with 16-bit VMIDs (host VMs share the same VMIDs). Set it on
 8-bit-VMID hardware, and wherever memory or firmware limits realms below
 that. 0 keeps realms off this host even when it supports Arm CCA. At most
 2147483647, the largest inventory total Placement accepts.
-"""),
+""" % {'rc': glossary.REALM_RESOURCE_CLASS}),
     cfg.StrOpt(
         'default_measurement_algo',
         choices=[(a, 'Measure the realm with %s' % a.upper())
-                 for a in model.MEASUREMENT_ALGORITHMS],
+                 for a in glossary.MEASUREMENT_ALGORITHMS],
         default=None,
         help="""
 Measurement algorithm written into the realm's launchSecurity.
@@ -68,9 +67,9 @@ Whether realms on this host may carry a personalization value (RPV).
 libvirt does not advertise whether its QEMU can set a realm's
 personalization value (QEMUs for the newer KVM interface cannot). Set this
 to true only when it can: the host then reports the trait
-CUSTOM_HW_CPU_AARCH64_CCA_PERSONALIZATION, and only such hosts receive
+%s, and only such hosts receive
 realms whose flavor or image asks for one (hw:cca_personalization).
-"""),
+""" % glossary.PERSONALIZATION_TRAIT),
     cfg.BoolOpt(
         'measurement_log',
         default=False,
@@ -79,23 +78,26 @@ Whether realms on this host may keep a measurement log.
 
 libvirt does not advertise whether its QEMU keeps a realm's measurement
 log. Set this to true only when it does: the host then reports the trait
-CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_LOG, and only such hosts receive
+%s, and only such hosts receive
 realms whose flavor or image asks for one (hw:cca_measurement_log).
-"""),
+""" % glossary.MEASUREMENT_LOG_TRAIT),
     cfg.StrOpt(
         'provider_layout',
         choices=[
-            ('root', 'MEM_ENCRYPTION_CONTEXT inventory and the realm traits '
-                     'on the compute node resource provider'),
-            ('child', "Nova's generic layout: a child resource provider "
-                      '<node>_arm_cca with that inventory and traits'),
+            (glossary.ROOT_LAYOUT,
+             '%s inventory and the realm traits on the compute node '
+             'resource provider' % glossary.REALM_RESOURCE_CLASS),
+            (glossary.CHILD_LAYOUT,
+             "Nova's generic layout: a child resource provider %s with "
+             'that inventory and traits'
+             % glossary.child_provider_name('<node>')),
         ],
-        default='root',
+        default=glossary.DEFAULT_PROVIDER_LAYOUT,
         help="""
 Where the host's realm slots appear in Placement.
 
-Both layouts answer Nova's scheduler request (MEM_ENCRYPTION_CONTEXT: 1
-and the CUSTOM_HW_CPU_AARCH64_CCA trait) and both enforce max_guests.
+Both layouts answer Nova's scheduler request (%(rc)s: 1
+and the %(trait)s trait) and both enforce max_guests.
 'root' keeps allocation candidates as cheap as for a plain request at large
 scale; 'child' is Nova's generic per-model layout (see docs/benchmarks.md).
 nova-scheduler reads this option too, unless scheduler_root_traits is set:
@@ -103,7 +105,8 @@ with 'root' it asks for the realm's traits on the compute node provider
 (root_required), which hosts in the child layout do not match.
 Changing it on a host that runs realms moves their allocations when
 nova-compute restarts (a Placement reshape).
-"""),
+""" % {'rc': glossary.REALM_RESOURCE_CLASS,
+        'trait': glossary.REALM_TRAIT}),
     cfg.BoolOpt(
         'scheduler_root_traits',
         default=None,
@@ -111,8 +114,8 @@ nova-compute restarts (a Placement reshape).
 nova-scheduler: ask Placement for a realm's traits on the compute node.
 
 When true, the scheduler sends the realm request's traits
-(CUSTOM_HW_CPU_AARCH64_CCA, CUSTOM_HW_CPU_AARCH64_CCA_* and
-COMPUTE_SECURITY_STATELESS_FIRMWARE) in root_required instead of the
+(%(trait)s, %(trait)s_* and
+%(stateless)s) in root_required instead of the
 unsuffixed group's required: the same hosts in the root provider layout,
 at the cost of a plain request once Placement holds any nested provider
 (see docs/benchmarks.md). When false, the scheduler asks as Nova does,
@@ -125,7 +128,8 @@ provider_layout = child (a deployment mixing layouts, or one moving
 between them): root_required does not match a host whose realm traits sit
 on a child provider, so realms would not be scheduled there. Only
 nova-scheduler reads this option.
-"""),
+""" % {'trait': glossary.REALM_TRAIT,
+        'stateless': glossary.STATELESS_FIRMWARE_TRAIT}),
 ]
 
 

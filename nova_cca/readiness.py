@@ -39,6 +39,7 @@ import sys
 from nova.db import constants as db_const
 from oslo_upgradecheck import upgradecheck
 
+from nova_cca import glossary
 from nova_cca.virt.libvirt import detection
 from nova_cca.virt import model
 
@@ -57,7 +58,6 @@ READ_OPTIONS = (
     ('libvirt', 'connection_uri'),
 )
 
-DRIVER = 'libvirt_cca.LibvirtCCADriver'
 #: KVM_CHECK_EXTENSION = _IO(KVMIO, 0x03)
 KVM_CHECK_EXTENSION = 0xAE03
 #: where kernels with host realm support export KVM_CAP_ARM_RMI's number
@@ -263,12 +263,12 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
         virt_type = self.conf.libvirt.virt_type
         try:
             return connection.getDomainCapabilities(
-                None, model.AARCH64, model.REALM_MACHINE_TYPE, virt_type, 0)
+                None, glossary.AARCH64, model.REALM_MACHINE_TYPE, virt_type, 0)
         except libvirt.libvirtError as e:
             raise LookupError(
                 'libvirt has no domain capabilities for %s guests on '
                 "machine '%s' with virt_type %s: %s" % (
-                    model.AARCH64, model.REALM_MACHINE_TYPE, virt_type,
+                    glossary.AARCH64, model.REALM_MACHINE_TYPE, virt_type,
                     e.get_error_message()))
 
     def _check_cca(self):
@@ -319,11 +319,12 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
 
     def _check_driver(self):
         driver = self.conf.compute_driver
-        if driver == DRIVER:
-            return Result(Code.SUCCESS, 'compute_driver = %s.' % DRIVER)
+        if driver == glossary.DRIVER:
+            return Result(Code.SUCCESS,
+                          'compute_driver = %s.' % glossary.DRIVER)
         return Result(Code.FAILURE,
                       'compute_driver = %s; realms need [DEFAULT] '
-                      'compute_driver = %s.' % (driver, DRIVER))
+                      'compute_driver = %s.' % (driver, glossary.DRIVER))
 
     def _check_virt_type(self):
         virt_type = self.conf.libvirt.virt_type

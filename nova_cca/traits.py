@@ -15,23 +15,31 @@
 """The realm traits, created in Placement before any CCA host registers.
 
 A realm request names ``CUSTOM_HW_CPU_AARCH64_CCA`` (and, when the user
-picks one, a measurement-algorithm trait). Placement answers a query for a
+asks for them, a measurement-algorithm trait and the personalization and
+measurement-log traits). Placement answers a query for a
 custom trait nobody created with 400 "No such trait(s)", which Nova's
 scheduler logs as an ERROR before giving No valid host; created up front,
 the same request simply finds no host. ``nova-cca traits`` does it with
 the ``[placement]`` credentials of nova.conf.
 """
 
-from nova_cca.virt import model
+from nova_cca import glossary
 
 #: PUT /traits/{name} needs Placement microversion 1.6
 MICROVERSION = '1.6'
 
 
 def realm_traits():
-    """Every trait a realm request can name."""
-    return [model.REALM_TRAIT] + [model.measurement_trait(algo)
-                                  for algo in model.MEASUREMENT_ALGORITHMS]
+    """Every trait a realm request can name.
+
+    The realm trait, one per measurement algorithm, and the traits of the
+    personalization value and the measurement log (a request with
+    ``hw:cca_personalization`` or ``hw:cca_measurement_log`` names them).
+    """
+    return ([glossary.REALM_TRAIT] +
+            [glossary.measurement_trait(algo)
+             for algo in glossary.MEASUREMENT_ALGORITHMS] +
+            [glossary.PERSONALIZATION_TRAIT, glossary.MEASUREMENT_LOG_TRAIT])
 
 
 def create(adapter):

@@ -36,6 +36,7 @@ api.realm_validators          the ``hw:cca_*`` validators
 import dataclasses
 
 from nova_cca.activation import patch as contract
+from nova_cca import glossary
 
 MODEL_KEY = 'hw:mem_encryption_model'
 
@@ -43,13 +44,11 @@ MODEL_KEY = 'hw:mem_encryption_model'
 def _register_model_validator() -> None:
     from nova.api.validation.extra_specs import validators
 
-    from nova_cca.virt import model
-
     current = validators.VALIDATORS[MODEL_KEY]
-    if model.ARM_CCA in current.value['enum']:
+    if glossary.ARM_CCA in current.value['enum']:
         return
     value = dict(current.value,
-                 enum=list(current.value['enum']) + [model.ARM_CCA])
+                 enum=list(current.value['enum']) + [glossary.ARM_CCA])
     validators.VALIDATORS[MODEL_KEY] = dataclasses.replace(current,
                                                            value=value)
 

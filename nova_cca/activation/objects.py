@@ -40,6 +40,7 @@ from typing import Any
 from oslo_log import log as logging
 
 from nova_cca.activation import patch as contract
+from nova_cca import glossary
 from nova_cca.i18n import _
 
 LOG = logging.getLogger(__name__)
@@ -54,15 +55,14 @@ REALM_PROPS_VERSION = '1.44.1'
 def _register_model() -> None:
     from nova.objects import fields
 
-    from nova_cca.virt import model
-
     enum_cls = fields.MemEncryptionModel
-    enum_cls.ARM_CCA = model.ARM_CCA
-    if model.ARM_CCA not in enum_cls.ALL:
-        enum_cls.ALL = tuple(enum_cls.ALL) + (model.ARM_CCA,)
+    enum_cls.ARM_CCA = glossary.ARM_CCA
+    if glossary.ARM_CCA not in enum_cls.ALL:
+        enum_cls.ALL = tuple(enum_cls.ALL) + (glossary.ARM_CCA,)
     shared = fields.MemEncryptionModelField.AUTO_TYPE
-    if model.ARM_CCA not in shared._valid_values:
-        shared._valid_values = tuple(shared._valid_values) + (model.ARM_CCA,)
+    if glossary.ARM_CCA not in shared._valid_values:
+        shared._valid_values = (tuple(shared._valid_values) +
+                                (glossary.ARM_CCA,))
 
 
 class RealmSettingsNotUnderstood(Exception):

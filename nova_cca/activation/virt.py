@@ -63,15 +63,17 @@ import types
 from typing import Any
 
 from nova_cca.activation import patch as contract
+from nova_cca import glossary
 
 #: compute_driver = libvirt_cca.<name>: where each driver class lives
-DRIVER_MODULE = 'nova.virt.libvirt_cca'
+DRIVER_MODULE = 'nova.virt.' + glossary.DRIVER_PACKAGE
 #: the product's drivers; other distributions add theirs through
 #: :data:`DRIVER_ENTRY_POINTS`
 DRIVERS = {
-    'LibvirtCCADriver': 'nova_cca.virt.libvirt.driver:LibvirtCCADriver',
+    glossary.DRIVER_CLASS: 'nova_cca.virt.libvirt.driver:' +
+    glossary.DRIVER_CLASS,
 }
-DRIVER_ENTRY_POINTS = 'nova_cca.compute_drivers'
+DRIVER_ENTRY_POINTS = glossary.DRIVER_ENTRY_POINTS
 
 _lock = threading.Lock()
 
@@ -80,7 +82,7 @@ def _config_factory(original: Any) -> Any:
     from nova_cca.virt import model
 
     def create(cls: Any, model_name: str) -> Any:
-        if model_name == model.ARM_CCA:
+        if model_name == glossary.ARM_CCA:
             return model.RealmEncryptionConfig()
         return original(model_name)
     return create

@@ -28,6 +28,7 @@ alone.
 from nova import exception
 from nova import objects
 
+from nova_cca import glossary
 from nova_cca.i18n import _
 from nova_cca.virt import measurement
 from nova_cca.virt import model
@@ -63,7 +64,7 @@ def check_new_image(instance, flavor, image):
     except (exception.NovaException, ValueError):
         # an image or flavor Nova refuses itself, in its own words
         return
-    if model.ARM_CCA not in (current.model, wanted.model):
+    if glossary.ARM_CCA not in (current.model, wanted.model):
         # not a realm before or after: Nova's rules alone
         return
     if current == wanted:

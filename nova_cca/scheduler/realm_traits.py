@@ -48,21 +48,14 @@ A request that is not a realm request is never changed.
 from nova import objects
 from nova.scheduler import request_filter
 from nova.scheduler import utils as scheduler_utils
-import os_resource_classes as orc
-import os_traits
 from oslo_log import log as logging
 
 import nova.conf
-from nova_cca.virt.libvirt import provider_tree
+from nova_cca import glossary
 from nova_cca.virt import measurement
 from nova_cca.virt import model
 
 LOG = logging.getLogger(__name__)
-
-REALM_CONTEXT = orc.MEM_ENCRYPTION_CONTEXT
-#: a realm image must ask for stateless firmware; Nova then requires this
-#: trait, which the libvirt driver reports on the compute node provider
-STATELESS_FIRMWARE = os_traits.COMPUTE_SECURITY_STATELESS_FIRMWARE
 
 
 def asks_on_root(conf=None):
@@ -76,12 +69,13 @@ def asks_on_root(conf=None):
     explicit = conf.arm_cca.scheduler_root_traits
     if explicit is not None:
         return explicit
-    return conf.arm_cca.provider_layout == provider_tree.ROOT
+    return conf.arm_cca.provider_layout == glossary.ROOT_LAYOUT
 
 
 def is_root_trait(trait):
     """A trait a realm host carries on its root in the ``root`` layout."""
-    return provider_tree.is_realm_trait(trait) or trait == STATELESS_FIRMWARE
+    return (glossary.is_realm_trait(trait) or
+            trait == glossary.STATELESS_FIRMWARE_TRAIT)
 
 
 def realm_root_traits(resource_request):
@@ -94,12 +88,13 @@ def realm_root_traits(resource_request):
     its required traits that :func:`is_root_trait`, or an empty set for
     any other request.
     """
-    if (model.REALM_TRAIT not in resource_request.all_required_traits or
-            REALM_CONTEXT not in resource_request.merged_resources()):
+    if (glossary.REALM_TRAIT not in resource_request.all_required_traits or
+            glossary.REALM_RESOURCE_CLASS not in
+            resource_request.merged_resources()):
         return set()
     unsuffixed = resource_request.get_request_group(None)
-    if (REALM_CONTEXT not in unsuffixed.resources or
-            model.REALM_TRAIT not in unsuffixed.required_traits):
+    if (glossary.REALM_RESOURCE_CLASS not in unsuffixed.resources or
+            glossary.REALM_TRAIT not in unsuffixed.required_traits):
         # the realm is asked in a numbered group only: not Nova's form;
         # leave it (and drop the empty group get_request_group() made)
         resource_request.strip_zeros()
@@ -142,7 +137,7 @@ def add_measurement_traits(resource_request, flavor, image):
     ``resource_request``; does nothing unless Nova required the realm
     trait (a request that is not a realm costs one set lookup).
     """
-    if model.REALM_TRAIT not in resource_request.all_required_traits:
+    if glossary.REALM_TRAIT not in resource_request.all_required_traits:
         return
     for trait in measurement.required_traits(flavor, image):
         resource_request._add_trait(trait, 'required')
@@ -156,7 +151,7 @@ def drop_traits_required_on_root(request_spec, resource_request):
     whose ``root_required`` holds no realm trait is not looked at.
     """
     root_required = set(request_spec.root_required)
-    if model.REALM_TRAIT not in root_required:
+    if glossary.REALM_TRAIT not in root_required:
         return set()
     moved = realm_root_traits(resource_request) & root_required
     if not moved:

@@ -46,26 +46,19 @@ import dataclasses
 from nova import exception
 from oslo_utils import strutils
 
+from nova_cca import glossary
 from nova_cca.i18n import _
-from nova_cca.virt import model
 
-ALGO = 'cca_measurement_algo'
-PERSONALIZATION = 'cca_personalization'
-LOG = 'cca_measurement_log'
-#: every measurement setting, as the part after ``hw:``/``hw_``
-SETTINGS = (ALGO, PERSONALIZATION, LOG)
+#: the measurement settings, as the part after ``hw:``/``hw_``
+ALGO_SETTING = 'cca_measurement_algo'
+PERSONALIZATION_SETTING = 'cca_personalization'
+LOG_SETTING = 'cca_measurement_log'
+SETTINGS = (ALGO_SETTING, PERSONALIZATION_SETTING, LOG_SETTING)
 
 #: hw:cca_personalization=uuid: the RPV nova-cca derives from the server's
 #: UUID (nova_cca_attest.personalization)
 PERSONALIZATION_UUID = 'uuid'
 PERSONALIZATION_SOURCES = (PERSONALIZATION_UUID,)
-
-#: Trait of a host whose deployer lets realms carry a personalization
-#: value ([arm_cca] personalization_value); libvirt does not advertise it.
-PERSONALIZATION_TRAIT = model.REALM_TRAIT + '_PERSONALIZATION'
-#: Trait of a host whose deployer lets realms keep a measurement log
-#: ([arm_cca] measurement_log).
-MEASUREMENT_LOG_TRAIT = model.REALM_TRAIT + '_MEASUREMENT_LOG'
 
 #: Server metadata key showing the owner the RPV the realm was created
 #: with (written by the compute host when it starts the realm).
@@ -90,20 +83,20 @@ class RealmRequest:
     True only when asked for.
     """
 
-    model: str = model.ARM_CCA
+    model: str = glossary.ARM_CCA
     measurement_algo: str | None = None
     personalization: str | None = None
     measurement_log: bool = False
 
     def required_traits(self):
         """Traits a host needs for this request, the realm trait first."""
-        traits = [model.REALM_TRAIT]
+        traits = [glossary.REALM_TRAIT]
         if self.measurement_algo:
-            traits.append(model.measurement_trait(self.measurement_algo))
+            traits.append(glossary.measurement_trait(self.measurement_algo))
         if self.personalization:
-            traits.append(PERSONALIZATION_TRAIT)
+            traits.append(glossary.PERSONALIZATION_TRAIT)
         if self.measurement_log:
-            traits.append(MEASUREMENT_LOG_TRAIT)
+            traits.append(glossary.MEASUREMENT_LOG_TRAIT)
         return traits
 
 
@@ -140,13 +133,13 @@ def _parse(setting, key, value):
     if value is None:
         return None
     text = str(value).strip()
-    if setting == ALGO:
-        if text not in model.MEASUREMENT_ALGORITHMS:
+    if setting == ALGO_SETTING:
+        if text not in glossary.MEASUREMENT_ALGORITHMS:
             raise exception.FlavorImageConflict(
                 _('%s=%s is not a measurement algorithm (valid: %s).') %
-                (key, text, ', '.join(model.MEASUREMENT_ALGORITHMS)))
+                (key, text, ', '.join(glossary.MEASUREMENT_ALGORITHMS)))
         return text
-    if setting == PERSONALIZATION:
+    if setting == PERSONALIZATION_SETTING:
         if text not in PERSONALIZATION_SOURCES:
             raise exception.FlavorImageConflict(
                 _('%s=%s is not a personalization value source '
@@ -202,7 +195,7 @@ def check_request(flavor, image_meta, mem_enc_config):
     settings = requested_settings(flavor, image_meta)
     if not settings:
         return
-    if mem_enc_config is None or mem_enc_config.model != model.ARM_CCA:
+    if mem_enc_config is None or mem_enc_config.model != glossary.ARM_CCA:
         keys = []
         for setting in settings:
             if _flavor_value(flavor, setting) is not None:
@@ -214,7 +207,7 @@ def check_request(flavor, image_meta, mem_enc_config):
               'hw:mem_encryption_model=%s, or the same image properties), '
               'but %s and %s ask for %s.') % (
                 ', '.join(keys), 'is' if len(keys) == 1 else 'are',
-                model.ARM_CCA,
+                glossary.ARM_CCA,
                 *_label(flavor, image_meta),
                 mem_enc_config.model if mem_enc_config else
                 'no memory encryption'))
@@ -233,14 +226,14 @@ def realm_request(flavor, image_meta):
     from nova.virt import hardware
 
     config = hardware.get_mem_encryption_constraint(flavor, image_meta)
-    if config is None or config.model != model.ARM_CCA:
+    if config is None or config.model != glossary.ARM_CCA:
         return None
     settings = requested_settings(flavor, image_meta)
     return RealmRequest(
         model=config.model,
-        measurement_algo=settings.get(ALGO),
-        personalization=settings.get(PERSONALIZATION),
-        measurement_log=bool(settings.get(LOG)))
+        measurement_algo=settings.get(ALGO_SETTING),
+        personalization=settings.get(PERSONALIZATION_SETTING),
+        measurement_log=bool(settings.get(LOG_SETTING)))
 
 
 def required_traits(flavor, image_meta):
@@ -260,11 +253,11 @@ def host_traits(measurement_algos, personalization_value, measurement_log):
     :param personalization_value: ``[arm_cca] personalization_value``
     :param measurement_log: ``[arm_cca] measurement_log``
     """
-    traits = [model.measurement_trait(a) for a in measurement_algos]
+    traits = [glossary.measurement_trait(a) for a in measurement_algos]
     if personalization_value:
-        traits.append(PERSONALIZATION_TRAIT)
+        traits.append(glossary.PERSONALIZATION_TRAIT)
     if measurement_log:
-        traits.append(MEASUREMENT_LOG_TRAIT)
+        traits.append(glossary.MEASUREMENT_LOG_TRAIT)
     return traits
 
 

@@ -25,36 +25,17 @@ from nova.objects import fields
 from nova.virt import hardware
 from oslo_utils import strutils
 
+from nova_cca import glossary
 from nova_cca.i18n import _
 
-ARM_CCA = 'arm-cca'
-#: how Nova spells the model in hooks and provider names (``arm_cca``)
-MODEL_KEY = ARM_CCA.replace('-', '_')
-
-#: Trait of a provider that can host realms (Placement needs the CUSTOM_
-#: prefix until os-traits ships HW_CPU_AARCH64_CCA).
-REALM_TRAIT = 'CUSTOM_HW_CPU_AARCH64_CCA'
-
-#: Measurement algorithms as libvirt names them (``measurement-algo``).
-MEASUREMENT_ALGORITHMS = ('sha256', 'sha512')
-
-AARCH64 = fields.Architecture.AARCH64
 REALM_MACHINE_TYPE = 'virt'
 REALM_FIRMWARE_TYPE = fields.FirmwareType.UEFI
-
-
-def measurement_trait(algorithm):
-    """The trait a host carries for each measurement algorithm it offers.
-
-    ``sha256`` -> ``CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA256``.
-    """
-    return '%s_MEASUREMENT_%s' % (REALM_TRAIT, algorithm.upper())
 
 
 def is_realm(flavor, image_meta):
     """True when the flavor and image ask for an Arm CCA realm."""
     config = hardware.get_mem_encryption_constraint(flavor, image_meta)
-    return config is not None and config.model == ARM_CCA
+    return config is not None and config.model == glossary.ARM_CCA
 
 
 def _image_label(image_meta):
@@ -72,9 +53,9 @@ class RealmEncryptionConfig(hardware.MemEncryptionConfig):
     run from writable pflash.
     """
 
-    model = ARM_CCA
+    model = glossary.ARM_CCA
     needs_locked_memory = False
-    required_trait = REALM_TRAIT
+    required_trait = glossary.REALM_TRAIT
     required_firmware_type = REALM_FIRMWARE_TYPE
     required_machine_type = REALM_MACHINE_TYPE
     needs_stateless_firmware = True
@@ -93,11 +74,11 @@ class RealmEncryptionConfig(hardware.MemEncryptionConfig):
 
         for key in ('hw_architecture', 'hw_emulation_architecture'):
             arch = props.get(key)
-            if arch is not None and arch != AARCH64:
+            if arch is not None and arch != glossary.AARCH64:
                 raise exception.FlavorImageConflict(
                     _("Arm CCA realm requested by %s, but image %s has "
                       "%s=%s: realms run only on %s hosts.") %
-                    (by, image, key, arch, AARCH64))
+                    (by, image, key, arch, glossary.AARCH64))
 
         # Explicit, as for every encryption model: stateless firmware is
         # only honoured for an image that says hw_firmware_type=uefi.

@@ -24,7 +24,7 @@ import dataclasses
 
 from nova.virt import hardware
 
-from nova_cca.virt import model
+from nova_cca import glossary
 
 
 def implied_model(flavor, image_meta):
@@ -37,13 +37,13 @@ def implied_model(flavor, image_meta):
     Whether encryption is requested at all is left to Nova's own checks.
     """
     props = image_meta.properties
-    if props.get('hw_architecture') != model.AARCH64:
+    if props.get('hw_architecture') != glossary.AARCH64:
         return None
     if props.get('hw_mem_encryption_model') is not None:
         return None
     if (flavor.get('extra_specs', {}) or {}).get('hw:mem_encryption_model'):
         return None
-    return model.ARM_CCA
+    return glossary.ARM_CCA
 
 
 def with_implied_model(flavor, image_meta):

@@ -27,6 +27,8 @@ import traceback
 import nova.conf
 from nova.tests.functional.api import client as api_client
 
+from nova_cca import glossary
+from nova_cca import rest
 from nova_cca_simulator import compute as sim_compute
 from nova_cca_simulator import harness
 from nova_cca_simulator import report as sim_report
@@ -62,9 +64,10 @@ class SimulatedCloud(harness.InProcessCloud):
         # nova-scheduler reads nova.conf, not the hosts' own [arm_cca]: as
         # an operator would, it asks as Nova does (required=) once a host
         # keeps the child layout (nova_cca.scheduler.realm_traits)
-        if any(h.arm_cca.get('provider_layout') == 'child'
+        if any(h.arm_cca.get('provider_layout') == glossary.CHILD_LAYOUT
                for h in self.scenario.hosts):
-            self.flags(scheduler_root_traits=False, group='arm_cca')
+            self.flags(scheduler_root_traits=False,
+                       group=glossary.CONFIG_GROUP)
         for host in self.scenario.hosts:
             domcaps = host.domcaps_xml()
             self.progress('starting %s compute %s' % (host.arch, host.name))
@@ -141,7 +144,7 @@ class SimulatedCloud(harness.InProcessCloud):
             result.update(outcome='rejected',
                           http_status=e.response.status_code,
                           message=_api_message(e))
-        except harness.SettleTimeout as e:
+        except rest.SettleTimeout as e:
             result.update(outcome='error', message=str(e))
         if result['message']:
             result['message'] = _one_line(result['message'])
@@ -211,7 +214,7 @@ class SimulatedCloud(harness.InProcessCloud):
         deadline = time.monotonic() + timeout
         while self._migration_status(server_id) not in MIGRATION_ENDS:
             if time.monotonic() > deadline:
-                raise harness.SettleTimeout(
+                raise rest.SettleTimeout(
                     'timed out after %ds waiting for the migration of '
                     'server %s (%s)' % (timeout, server_id,
                                         self._migration_status(server_id)))

@@ -30,8 +30,6 @@ from nova.objects import fields
 from nova_cca_simulator import driver as sim_driver
 from nova_cca_simulator import libvirt as sim_libvirt
 
-DRIVER = 'libvirt_cca.SimulatedLibvirtCCADriver'
-
 
 class HostConf:
     """nova.conf as one simulated host sees it: its own ``[arm_cca]``.
@@ -60,7 +58,7 @@ class SimulatedComputeHost(fixtures.Fixture):
 
     :param start_service: ``start_service(binary, host=..., cell_name=...)``
         of a Nova functional test (``nova.test.TestCase.start_service``);
-        ``[DEFAULT] compute_driver`` must be :data:`DRIVER`
+        ``[DEFAULT] compute_driver`` must be :data:`glossary.SIMULATED_DRIVER`
     :param hostname: compute host and node name
     :param arch: ``aarch64`` or ``x86_64``
     :param domcaps: aarch64 domain capabilities: an XML string, or a

@@ -28,6 +28,8 @@ import importlib.resources
 
 from lxml import etree
 
+from nova_cca import glossary
+
 CCA_SHA256_SHA512 = 'cca-sha256-sha512.xml'
 CCA_SHA256 = 'cca-sha256.xml'
 CCA_LAUNCH_SECURITY = 'cca-launch-security.xml'
@@ -113,7 +115,7 @@ def packaged(name):
             'domcaps' / name).read_text()
 
 
-def render(cca, measurement_algos=('sha256', 'sha512')):
+def render(cca, measurement_algos=glossary.MEASUREMENT_ALGORITHMS):
     """An aarch64 document with ``<cca supported=...>`` and its algorithms."""
     root = etree.fromstring(packaged(NO_CCA).encode())
     features = root.find('features')

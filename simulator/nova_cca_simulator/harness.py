@@ -27,10 +27,12 @@ This module holds what they share:
   the SQLAlchemy ``noload()`` warning kept a warning;
 * :func:`run_case`: run one case and return the exception that ended it;
 * :class:`PlacementRequestLog`: what Placement was asked;
-* :class:`PlacementView`: providers, inventories, usages, traits and
-  allocations by provider name;
+* :class:`PlacementClientTransport` and :class:`ComputeClientTransport`:
+  Nova's in-process API clients as transports of :mod:`nova_cca.rest`,
+  whose readers read Placement (``self.placement_view``) and the servers;
 * :func:`wait_for_server` and :func:`wait_for_deletion`: wait for a server
-  to settle.
+  to settle (:func:`nova_cca.rest.wait_for_server`'s meaning) through an
+  in-process API client.
 
 Import this module before anything else imports Nova.
 """
@@ -44,33 +46,27 @@ from nova import monkey_patch  # noqa: E402
 
 monkey_patch.patch()
 
+import functools  # noqa: E402
 import logging  # noqa: E402
 import sysconfig  # noqa: E402
-import time  # noqa: E402
 import unittest  # noqa: E402
 import urllib.parse  # noqa: E402
 import warnings  # noqa: E402
 
 import fixtures  # noqa: E402
-from nova.tests.functional.api import client as api_client  # noqa: E402
 from nova.tests.functional.libvirt import base as libvirt_base  # noqa: E402
 from sqlalchemy import exc as sqla_exc  # noqa: E402
 
-from nova_cca_simulator import compute as sim_compute  # noqa: E402
+from nova_cca import glossary  # noqa: E402
+from nova_cca import rest  # noqa: E402
 
 #: the wheel installs api-paste.ini under the environment's prefix, while
 #: Nova's ConfFixture looks for it below site-packages
 API_PASTE_INI = os.path.join(sysconfig.get_path('data'), 'etc', 'nova',
                              'api-paste.ini')
 
-#: the Placement microversion of the views (parents, 1.14; all reads, 1.36)
-PLACEMENT_VERSION = '1.36'
-
-#: server statuses of a server Nova is still working on (with or without a
-#: task): a server has settled when it has none of these and no task
-BUSY_STATUSES = frozenset(('BUILD', 'REBUILD', 'RESIZE', 'MIGRATING',
-                           'REBOOT', 'HARD_REBOOT', 'REVERT_RESIZE',
-                           'PASSWORD'))
+#: the Placement microversion of every read (:mod:`nova_cca.rest`)
+PLACEMENT_VERSION = rest.PLACEMENT_MICROVERSION
 
 
 def start(activate=True):
@@ -101,9 +97,10 @@ class InProcessCloud(libvirt_base.ServersTestBase):
     """Nova's libvirt functional environment with simulated hosts.
 
     Every compute service runs ``compute_driver`` =
-    :data:`nova_cca_simulator.compute.DRIVER`; start one with
+    :data:`nova_cca.glossary.SIMULATED_DRIVER`; start one with
     :class:`~nova_cca_simulator.compute.SimulatedComputeHost`.
-    ``self.placement_view`` reads Placement by provider name.
+    ``self.placement_view`` (a :class:`nova_cca.rest.PlacementReader`)
+    reads Placement by provider name.
     """
 
     microversion = 'latest'
@@ -115,10 +112,11 @@ class InProcessCloud(libvirt_base.ServersTestBase):
     def setUp(self):
         super().setUp()
         keep_noload_a_warning()
-        self.placement_view = PlacementView(self.placement)
+        self.placement_view = rest.PlacementReader(
+            PlacementClientTransport(self.placement))
 
     def _setup_compute_service(self):
-        self.flags(compute_driver=sim_compute.DRIVER)
+        self.flags(compute_driver=glossary.SIMULATED_DRIVER)
 
 
 def run_case(case):
@@ -181,116 +179,60 @@ class _Collector(logging.Handler):
             self.sink.append((args['REQUEST_METHOD'], args['REQUEST_URI']))
 
 
-class PlacementView:
-    """Placement read by provider name.
+class _Response:
+    """An APIResponse of Nova's test clients as a requests response."""
 
-    :param placement: the client of Nova's ``PlacementFixture``
-        (``self.placement`` of a functional case)
+    def __init__(self, api_response):
+        self.status_code = api_response.status
+        self.text = api_response.content
+        self._body = api_response.body
+
+    def json(self):
+        return self._body
+
+
+class PlacementClientTransport:
+    """Nova's Placement fixture client (``self.placement`` of a case) as a
+    :mod:`nova_cca.rest` transport.
     """
 
     def __init__(self, placement):
         self.placement = placement
 
-    def _get(self, path):
-        return self.placement.get(path, version=PLACEMENT_VERSION).body
-
-    def provider_uuid(self, name):
-        """UUID of the provider called ``name``, or None."""
-        found = self._get('/resource_providers?name=%s' %
-                          urllib.parse.quote(name))['resource_providers']
-        return found[0]['uuid'] if found else None
-
-    def provider_name(self, rp_uuid):
-        return self._get('/resource_providers/%s' % rp_uuid)['name']
-
-    def _record(self, rp_uuid):
-        base = '/resource_providers/%s' % rp_uuid
-        return {
-            'uuid': rp_uuid,
-            'inventories': self._get(base + '/inventories')['inventories'],
-            'traits': sorted(self._get(base + '/traits')['traits']),
-            'usages': self._get(base + '/usages')['usages'],
-        }
-
-    def provider(self, name):
-        """``{uuid, inventories, traits, usages}`` of a provider, or None.
-
-        ``inventories`` holds Placement's full records by resource class,
-        ``traits`` is sorted, ``usages`` is ``{resource class: used}``.
-        """
-        rp_uuid = self.provider_uuid(name)
-        return None if rp_uuid is None else self._record(rp_uuid)
-
-    def providers(self):
-        """Every provider, sorted by name: :meth:`provider`'s record plus
-        ``name`` and ``parent`` (the parent's name, or None).
-        """
-        found = self._get('/resource_providers')['resource_providers']
-        names = {p['uuid']: p['name'] for p in found}
-        out = []
-        for p in sorted(found, key=lambda p: p['name']):
-            record = {'name': p['name'],
-                      'parent': names.get(p['parent_provider_uuid'])}
-            record.update(self._record(p['uuid']))
-            out.append(record)
-        return out
-
-    def allocations(self, consumer):
-        """``{provider name: {resource class: amount}}`` of a consumer."""
-        allocations = self._get('/allocations/%s' % consumer)['allocations']
-        return {self.provider_name(rp): a['resources']
-                for rp, a in allocations.items()}
+    def get(self, path, microversion=None):
+        return _Response(self.placement.get(path, version=microversion))
 
 
-class SettleTimeout(Exception):
-    """A server did not settle in time; the message says where it was."""
-
-
-def settled(server, statuses=None):
-    """Whether Nova has finished with ``server`` (an API server document):
-    no task in progress and not in a busy status; with ``statuses``, also
-    in one of them.
+class ComputeClientTransport:
+    """Nova's compute API test client (``self.api``, ``self.admin_api``)
+    as a :mod:`nova_cca.rest` transport, at the client's microversion.
     """
-    if server.get('OS-EXT-STS:task_state') or \
-            server['status'] in BUSY_STATUSES:
-        return False
-    return statuses is None or server['status'] in statuses
+
+    def __init__(self, api):
+        self.api = api
+
+    def get(self, path):
+        # no status check: the reader decides what a status means
+        return self.api.api_request(path)
 
 
 def wait_for_server(api, server_id, statuses=None, timeout=60,
                     interval=0.05):
-    """Poll ``api`` until the server has settled (see :func:`settled`).
+    """:func:`nova_cca.rest.wait_for_server` through Nova's API client.
 
     :returns: the server document
-    :raises SettleTimeout: after ``timeout`` seconds
+    :raises nova_cca.rest.SettleTimeout: after ``timeout`` seconds
     """
-    deadline = time.monotonic() + timeout
-    while True:
-        server = api.get_server(server_id)
-        if settled(server, statuses):
-            return server
-        if time.monotonic() > deadline:
-            raise SettleTimeout(
-                'timed out after %ds waiting for server %s to reach %s '
-                '(status %s, task %s)' % (
-                    timeout, server_id,
-                    ' or '.join(statuses) if statuses else 'a settled state',
-                    server['status'], server.get('OS-EXT-STS:task_state')))
-        time.sleep(interval)
+    reader = rest.ComputeReader(ComputeClientTransport(api))
+    return rest.wait_for_server(functools.partial(reader.server, server_id),
+                                statuses, timeout, interval)
 
 
 def wait_for_deletion(api, server_id, timeout=60, interval=0.05):
-    """Poll ``api`` until the server is gone.
+    """:func:`nova_cca.rest.wait_for_deletion` through Nova's API client.
 
-    :raises SettleTimeout: after ``timeout`` seconds
+    :raises nova_cca.rest.SettleTimeout: after ``timeout`` seconds
     """
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            api.get_server(server_id)
-        except api_client.OpenStackApiNotFoundException:
-            return
-        if time.monotonic() > deadline:
-            raise SettleTimeout('timed out after %ds waiting for server %s '
-                                'to be deleted' % (timeout, server_id))
-        time.sleep(interval)
+    reader = rest.ComputeReader(ComputeClientTransport(api))
+    rest.wait_for_deletion(functools.partial(reader.server, server_id),
+                           timeout, interval)

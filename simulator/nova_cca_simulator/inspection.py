@@ -24,10 +24,10 @@ from nova import objects
 from nova.tests.fixtures import libvirt as fakelibvirt
 
 from nova_cca import audit as realm_audit
-from nova_cca.virt.libvirt import provider_tree
+from nova_cca import glossary
+from nova_cca import rest
 from nova_cca.virt import model
-
-SLOT = provider_tree.REALM_CONTEXT
+from nova_cca_simulator import harness
 
 
 def audit(admin_api, placement, glance, hosts):
@@ -43,39 +43,33 @@ def audit(admin_api, placement, glance, hosts):
 
 def collect(admin_api, placement, glance, hosts):
     """([HostState], [ServerState]) of the cloud."""
-    providers = placement.get('/resource_providers',
-                              version='1.14').body['resource_providers']
-    by_uuid = {p['uuid']: p for p in providers}
-
-    def host_of(rp_uuid):
-        return by_uuid[by_uuid[rp_uuid]['root_provider_uuid']]['name']
+    reader = rest.PlacementReader(harness.PlacementClientTransport(placement))
+    compute = rest.ComputeReader(harness.ComputeClientTransport(admin_api))
+    providers = reader.providers()
+    # a host is the root provider of its tree, named after its node
+    host_of = {p['uuid']: p['root'] for p in providers}
 
     used, traits = {}, {}
     for rp in providers:
-        base = '/resource_providers/%s' % rp['uuid']
-        usage = placement.get(base + '/usages').body['usages'].get(SLOT, 0)
-        host = host_of(rp['uuid'])
+        usage = rp['usages'].get(glossary.REALM_RESOURCE_CLASS, 0)
+        host = rp['root']
         used[host] = used.get(host, 0) + usage
-        if model.REALM_TRAIT in placement.get(
-                base + '/traits', version='1.6').body['traits']:
+        if glossary.REALM_TRAIT in rp['traits']:
             traits[host] = True
     host_states = [
         realm_audit.HostState(name, _supports_cca(host, traits.get(name)),
                               used.get(name, 0))
         for name, host in sorted(hosts.items())]
 
-    servers = admin_api.get_servers(
-        detail=True, search_opts={'all_tenants': 1})
+    servers = compute.servers(all_tenants=True)
     server_states = []
     for server in sorted(servers, key=lambda s: s['name']):
-        allocations = placement.get(
-            '/allocations/%s' % server['id'],
-            version='1.28').body['allocations']
         slots = {}
-        for rp_uuid, allocation in allocations.items():
-            count = allocation['resources'].get(SLOT, 0)
+        for rp_uuid, resources in reader.allocations_by_uuid(
+                server['id']).items():
+            count = resources.get(glossary.REALM_RESOURCE_CLASS, 0)
             if count:
-                host = host_of(rp_uuid)
+                host = host_of[rp_uuid]
                 slots[host] = slots.get(host, 0) + count
         host = server.get('OS-EXT-SRV-ATTR:host')
         server_states.append(realm_audit.ServerState(

@@ -32,6 +32,7 @@ from nova.tests.fixtures import libvirt_data as fake_data
 from nova.virt.libvirt import config as vconfig
 from oslo_utils import versionutils
 
+from nova_cca import glossary
 from nova_cca.virt import model
 from nova_cca_simulator import driver as sim_driver
 
@@ -87,7 +88,7 @@ class SimulatedConnection(fakelibvirt.Connection):
             topology = topology.to_xml()
         guests = dict(fake_data.CAPABILITIES_GUEST)
         if self.arch == fields.Architecture.AARCH64 and self.domcaps:
-            guests['aarch64'] = self._aarch64_guest()
+            guests[glossary.AARCH64] = self._aarch64_guest()
         document = ''.join(
             ['<capabilities>\n',
              fake_data.CAPABILITIES_HOST_TEMPLATES[self.arch]] +
@@ -123,7 +124,7 @@ class SimulatedConnection(fakelibvirt.Connection):
             text = self._domcaps_text()
         except fakelibvirt.libvirtError:
             # domain capabilities refused (fault injection): Nova's fake
-            return fake_data.CAPABILITIES_GUEST['aarch64']
+            return fake_data.CAPABILITIES_GUEST[glossary.AARCH64]
         return aarch64_guest_for(text)
 
     def _domcaps_text(self):
@@ -212,8 +213,8 @@ def aarch64_guest_for(domcaps_xml):
         current = etree.fromstring(domcaps_xml.encode()).findtext('machine')
     except etree.XMLSyntaxError:
         # a broken document (fault injection): Nova's fake machines
-        return fake_data.CAPABILITIES_GUEST['aarch64']
-    guest = etree.fromstring(fake_data.CAPABILITIES_GUEST['aarch64'])
+        return fake_data.CAPABILITIES_GUEST[glossary.AARCH64]
+    guest = etree.fromstring(fake_data.CAPABILITIES_GUEST[glossary.AARCH64])
     arch = guest.find('arch')
     newest = _virt_version(current or '')
     for machine in arch.findall('machine'):

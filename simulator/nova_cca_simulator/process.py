@@ -36,10 +36,10 @@ import uuid
 
 from oslo_config import cfg
 
+from nova_cca import glossary
 from nova_cca_simulator import domcaps as sim_domcaps
 
 GROUP = 'simulated_host'
-SIMULATED_DRIVER = 'SimulatedLibvirtCCADriver'
 _NOVA_LIBVIRT_MODULES = ('nova.virt.libvirt.driver', 'nova.virt.libvirt.host',
                          'nova.virt.libvirt.guest',
                          'nova.virt.libvirt.migration')
@@ -53,8 +53,8 @@ simulated_host_opts = [
                     '(cca-sha256-sha512.xml, cca-sha256.xml, '
                     'cca-launch-security.xml, no-cca.xml) '
                     'or the path of an XML file.'),
-    cfg.StrOpt('arch', default='aarch64',
-               choices=['aarch64', 'x86_64'],
+    cfg.StrOpt('arch', default=glossary.AARCH64,
+               choices=[glossary.AARCH64, 'x86_64'],
                help='Architecture of the simulated host.'),
     cfg.IntOpt('vcpus', default=8, min=1, max=64,
                help='Host CPUs.'),
@@ -145,7 +145,8 @@ def wants_simulated_host(argv):
     conf = cfg.ConfigOpts()
     conf.register_opt(cfg.StrOpt('compute_driver'))
     conf(args, project='nova', use_env=False)
-    return (conf.compute_driver or '').endswith(SIMULATED_DRIVER)
+    return (conf.compute_driver or '').endswith(
+        glossary.SIMULATED_DRIVER_CLASS)
 
 
 def domain_capabilities(value):

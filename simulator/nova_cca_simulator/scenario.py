@@ -30,10 +30,10 @@ from oslo_config import cfg
 import yaml
 
 from nova_cca import conf as realm_conf
-from nova_cca.virt import model
+from nova_cca import glossary
 from nova_cca_simulator import domcaps
 
-ARCHES = ('aarch64', 'x86_64')
+ARCHES = (glossary.AARCH64, 'x86_64')
 #: the largest simulated host (Nova's fake libvirt host limit)
 MAX_VCPUS = 16
 #: the largest integer Nova and Placement store (nova.db.constants.MAX_INT)
@@ -51,12 +51,10 @@ MAX_MESSAGE = 300
 MAX_NAME = 255
 #: Placement names providers with at most 200 characters; Nova's child
 #: provider of a host is '<host>_arm_cca'
-MAX_HOST_NAME = 200 - len('_arm_cca')
+MAX_HOST_NAME = 200 - len(glossary.CHILD_PROVIDER_SUFFIX)
 #: the characters of a compute host name Nova's API accepts (the 'fqdn'
 #: parameter type of server create, migrate and evacuate)
 HOST_NAME = re.compile(r'[A-Za-z0-9._-]+\Z')
-#: the suffix of the child provider Nova names after a host
-CHILD_SUFFIX = '_arm_cca'
 #: the flavor extra spec keys Nova's API accepts (its JSON schema's
 #: pattern, whose '9-_' is a range from '9' to '_')
 EXTRA_SPEC_KEY = re.compile(r'[a-zA-Z0-9-_:. ]{1,255}\Z')
@@ -97,9 +95,9 @@ def _type_name(value):
 @dataclasses.dataclass
 class Host:
     name: str
-    arch: str = 'aarch64'
+    arch: str = glossary.AARCH64
     cca: bool = False
-    measurement_algos: tuple = ('sha256', 'sha512')
+    measurement_algos: tuple = glossary.MEASUREMENT_ALGORITHMS
     #: the domcaps file and its text, read and checked when loaded
     domcaps_path: pathlib.Path = None
     domcaps_text: str = None
@@ -111,7 +109,7 @@ class Host:
 
     def domcaps_xml(self):
         """The aarch64 domain capabilities this host serves, or None."""
-        if self.arch != 'aarch64':
+        if self.arch != glossary.AARCH64:
             return None
         if self.domcaps_text is not None:
             return self.domcaps_text
@@ -385,14 +383,14 @@ def _host(raw, where, base_dir, seen):
         'arch', 'cca', 'measurement_algos', 'domcaps', 'vcpus', 'memory_mb',
         'disk_gb', 'config'))
     host = Host(name=_host_name(raw['name'], where, seen))
-    host.arch = raw.get('arch', 'aarch64')
+    host.arch = raw.get('arch', glossary.AARCH64)
     if not isinstance(host.arch, str) or host.arch not in ARCHES:
         raise ScenarioError(where + '.arch', '%s is not one of %s'
                             % (_show(host.arch), ', '.join(ARCHES)))
     if 'domcaps' in raw and ('cca' in raw or 'measurement_algos' in raw):
         raise ScenarioError(where, 'give either domcaps or cca/'
                             'measurement_algos, not both')
-    if host.arch != 'aarch64' and (
+    if host.arch != glossary.AARCH64 and (
             raw.get('cca') or 'domcaps' in raw or 'measurement_algos' in raw):
         raise ScenarioError(where, 'only aarch64 hosts can have CCA (arch '
                             'is %s)' % host.arch)
@@ -405,10 +403,10 @@ def _host(raw, where, base_dir, seen):
         algos = raw['measurement_algos']
         if not isinstance(algos, list) or any(
                 not isinstance(a, str) or
-                a not in model.MEASUREMENT_ALGORITHMS for a in algos):
+                a not in glossary.MEASUREMENT_ALGORITHMS for a in algos):
             raise ScenarioError(
                 where + '.measurement_algos', 'expected a list of %s, got %s'
-                % (', '.join(model.MEASUREMENT_ALGORITHMS), _show(algos)))
+                % (', '.join(glossary.MEASUREMENT_ALGORITHMS), _show(algos)))
         if len(set(algos)) != len(algos):
             raise ScenarioError(where + '.measurement_algos',
                                 'an algorithm is listed twice')
@@ -468,10 +466,10 @@ def _config_value(opt, value, where):
 def _host_config(raw, where):
     if raw is None:
         return {}
-    raw = _mapping(raw, where, (), ('arm_cca',))
+    raw = _mapping(raw, where, (), (glossary.CONFIG_GROUP,))
     options = {opt.name: opt for _, opts in realm_conf.list_opts()
                for opt in opts}
-    section = raw.get('arm_cca')
+    section = raw.get(glossary.CONFIG_GROUP)
     if section is None:
         return {}
     section = _mapping(section, where + '.arm_cca', (), tuple(options))
@@ -639,12 +637,12 @@ def _no_provider_clash(hosts):
     names = {h.name.lower(): h.name for h in hosts}
     for i, host in enumerate(hosts):
         lower = host.name.lower()
-        if lower.endswith(CHILD_SUFFIX) and \
-                lower[:-len(CHILD_SUFFIX)] in names:
+        suffix = glossary.CHILD_PROVIDER_SUFFIX
+        if lower.endswith(suffix) and lower[:-len(suffix)] in names:
             raise ScenarioError(
                 'hosts[%d].name' % i, '%r is the name of the realm provider '
                 'of host %r in Placement' % (
-                    host.name, names[lower[:-len(CHILD_SUFFIX)]]))
+                    host.name, names[lower[:-len(suffix)]]))
 
 
 def parse(document, base_dir=pathlib.Path('.'), source='<string>'):

@@ -38,6 +38,7 @@ import pytest
 
 import nova_cca
 from nova_cca import activation
+from nova_cca import glossary
 from nova_cca.scheduler import realm_traits as scheduling
 from nova_cca.virt.libvirt import detection
 from nova_cca.virt import model
@@ -124,9 +125,9 @@ def test_realm_requests_ask_for_their_measurement_traits():
     request = scheduler_utils.ResourceRequest()
     request._translate_mem_encryption_request(flavor, image)
     assert request.get_request_group(None).required_traits == {
-        model.REALM_TRAIT, model.REALM_TRAIT + '_MEASUREMENT_SHA256',
-        model.REALM_TRAIT + '_PERSONALIZATION',
-        model.REALM_TRAIT + '_MEASUREMENT_LOG'}
+        glossary.REALM_TRAIT, glossary.REALM_TRAIT + '_MEASUREMENT_SHA256',
+        glossary.REALM_TRAIT + '_PERSONALIZATION',
+        glossary.REALM_TRAIT + '_MEASUREMENT_LOG'}
 
 
 def test_flavor_validator_accepts_arm_cca_only_besides_nova_models():

@@ -19,8 +19,8 @@ import pytest
 
 import nova.conf
 from nova_cca import conf
+from nova_cca import glossary
 from nova_cca.virt.libvirt import host as realm_host
-from nova_cca.virt import model
 
 
 def opts_by_name():
@@ -120,4 +120,4 @@ def test_max_guests_stops_at_the_placement_inventory_limit(CONF):
 def test_every_measurement_algorithm_can_be_the_default():
     _, opts = opts_by_name()
     assert tuple(opts['default_measurement_algo'].type.choices) == (
-        model.MEASUREMENT_ALGORITHMS)
+        glossary.MEASUREMENT_ALGORITHMS)

@@ -20,6 +20,7 @@ from oslo_config import cfg
 import pytest
 
 from nova_cca import conf as realm_conf
+from nova_cca import glossary
 from nova_cca import readiness as status
 
 
@@ -98,7 +99,7 @@ def test_overcommit(conf, tmp_path, ratio, initial, code):
 def test_driver_and_virt_type(conf, tmp_path):
     checks = readiness(conf, tmp_path)
     assert checks._check_driver().code == status.Code.FAILURE
-    conf.set_override('compute_driver', status.DRIVER)
+    conf.set_override('compute_driver', glossary.DRIVER)
     assert checks._check_driver().code == status.Code.SUCCESS
     conf.set_override('virt_type', 'qemu', group='libvirt')
     result = checks._check_virt_type()

@@ -48,7 +48,9 @@ def test_realm_traits():
     assert traits.realm_traits() == [
         'CUSTOM_HW_CPU_AARCH64_CCA',
         'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA256',
-        'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA512']
+        'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA512',
+        'CUSTOM_HW_CPU_AARCH64_CCA_PERSONALIZATION',
+        'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_LOG']
 
 
 def test_create_then_exists():

@@ -18,6 +18,7 @@ One line per check (PASS/FAIL), figures at the end; exit status 1 when a
 check failed. Every server it creates it deletes.
 """
 
+import functools
 import json
 import os
 import statistics
@@ -27,19 +28,20 @@ import time
 
 from lxml import etree
 
-from nova_cca.virt import model
-from nova_cca_deploy import client as rest
+from nova_cca import glossary
+from nova_cca import rest
+from nova_cca_deploy import client
 from nova_cca_deploy import control
 from nova_cca_deploy import network
 from nova_cca_deploy import topology
 
 REALM_SPECS = {'hw:mem_encryption': 'true',
-               'hw:mem_encryption_model': 'arm-cca'}
+               'hw:mem_encryption_model': glossary.ARM_CCA}
 LOAD_CLIENTS = 50
 #: realm slots of the deployment for 1-vCPU realms (topology)
 FREE_SLOTS = 20
-SHA512_TRAIT = model.measurement_trait('sha512')
-SHA256_TRAIT = model.measurement_trait('sha256')
+SHA512_TRAIT = glossary.measurement_trait('sha512')
+SHA256_TRAIT = glossary.measurement_trait('sha256')
 
 
 class CheckFailed(Exception):
@@ -55,7 +57,9 @@ class Checker:
     def __init__(self, deployment):
         self.deployment = deployment
         self.paths = deployment.paths
-        self.api = rest.Client()
+        self.api = client.Client()
+        self.placement = self.api.placement_reader()
+        self.compute = self.api.compute_reader()
         self.results = []
         self.figures = {}
         self.servers = []
@@ -94,22 +98,19 @@ class Checker:
         return server_id
 
     def server(self, server_id):
-        response = self.api.admin('GET', '/servers/%s' % server_id)
-        expect(response.status_code == 200, 'GET server %s: %s' % (
-            server_id, response.status_code))
-        return response.json()['server']
+        return self.compute.server(server_id)
 
     def wait(self, server_id, states=('ACTIVE', 'ERROR'), timeout=300,
              interval=1.0):
-        deadline = time.monotonic() + timeout
-        while True:
-            server = self.server(server_id)
-            if server['status'] in states:
-                return server
-            if time.monotonic() > deadline:
-                raise CheckFailed('server %s still %s after %d s' % (
-                    server_id, server['status'], timeout))
-            time.sleep(interval)
+        """The server once it has settled in one of ``states``
+        (:func:`nova_cca.rest.wait_for_server`: no task state either).
+        """
+        try:
+            return rest.wait_for_server(
+                functools.partial(self.server, server_id), states, timeout,
+                interval)
+        except rest.SettleTimeout as e:
+            raise CheckFailed(str(e)) from None
 
     def wait_active(self, server_id, timeout=300):
         server = self.wait(server_id, timeout=timeout)
@@ -120,21 +121,18 @@ class Checker:
 
     def delete(self, server_id, timeout=180):
         self.api.admin('DELETE', '/servers/%s' % server_id)
-        deadline = time.monotonic() + timeout
-        while self.api.admin('GET', '/servers/%s' % server_id
-                             ).status_code != 404:
-            if time.monotonic() > deadline:
-                raise CheckFailed('server %s not deleted' % server_id)
-            time.sleep(1)
+        try:
+            rest.wait_for_deletion(functools.partial(self.server, server_id),
+                                   timeout, interval=1.0)
+        except rest.SettleTimeout as e:
+            raise CheckFailed(str(e)) from None
         if server_id in self.servers:
             self.servers.remove(server_id)
 
     def provider(self, name):
-        response = self.api.placement('GET', '/resource_providers?name=%s'
-                                      % name)
-        providers = response.json()['resource_providers']
-        expect(providers, 'no resource provider %s' % name)
-        return providers[0]['uuid']
+        rp_uuid = self.placement.provider_uuid(name)
+        expect(rp_uuid, 'no resource provider %s' % name)
+        return rp_uuid
 
     def node_provider(self, host):
         """The compute node provider of service ``host``.
@@ -150,13 +148,11 @@ class Checker:
         return ids[0]
 
     def allocations(self, consumer):
-        return self.api.placement(
-            'GET', '/allocations/%s' % consumer).json()['allocations']
+        """{provider uuid: {resource class: amount}}"""
+        return self.placement.allocations_by_uuid(consumer)
 
     def traits(self, provider):
-        return set(self.api.placement(
-            'GET', '/resource_providers/%s/traits' % provider
-        ).json()['traits'])
+        return set(self.placement.traits(provider))
 
     def guest_xml(self, host, server_id):
         path = os.path.join(self.paths.host_dir(host, 'state'), 'guests',
@@ -175,7 +171,7 @@ class Checker:
         return 'realm.small %s, plain.small' % specs
 
     def _flavor(self, name, specs):
-        for flavor in self.api.admin('GET', '/flavors').json()['flavors']:
+        for flavor in self.compute.flavors(detail=False):
             if flavor['name'] == name:  # a check run before
                 self.api.admin('DELETE', '/flavors/%s' % flavor['id'])
         response = self.api.admin('POST', '/flavors', {'flavor': {
@@ -221,12 +217,11 @@ class Checker:
 
     def _realm_slot_on(self, server_id, host):
         provider = self.provider(host)
-        allocations = self.allocations(server_id)
-        held = {rp: a['resources'] for rp, a in allocations.items()}
-        expect(held.get(provider, {}).get('MEM_ENCRYPTION_CONTEXT') == 1,
+        held = self.allocations(server_id)
+        slot = glossary.REALM_RESOURCE_CLASS
+        expect(held.get(provider, {}).get(slot) == 1,
                'realm slot not on %s: %s' % (host, held))
-        expect(sum(r.get('MEM_ENCRYPTION_CONTEXT', 0)
-                   for r in held.values()) == 1,
+        expect(sum(r.get(slot, 0) for r in held.values()) == 1,
                'more than one realm slot: %s' % held)
         return held[provider]
 
@@ -238,12 +233,12 @@ class Checker:
     def cca_traits(self):
         cca1, cca2 = self.traits(self.provider('cca1')), self.traits(
             self.provider('cca2'))
-        expect({model.REALM_TRAIT, SHA256_TRAIT, SHA512_TRAIT} <= cca1,
+        expect({glossary.REALM_TRAIT, SHA256_TRAIT, SHA512_TRAIT} <= cca1,
                'cca1 traits %s' % sorted(cca1))
-        expect({model.REALM_TRAIT, SHA256_TRAIT} <= cca2 and
+        expect({glossary.REALM_TRAIT, SHA256_TRAIT} <= cca2 and
                SHA512_TRAIT not in cca2, 'cca2 traits %s' % sorted(cca2))
         plain = self.traits(self.provider('plain1'))
-        expect(model.REALM_TRAIT not in plain, 'plain1 has the CCA trait')
+        expect(glossary.REALM_TRAIT not in plain, 'plain1 has the CCA trait')
         return 'cca1 sha256+sha512, cca2 sha256, plain1 none'
 
     def domain_xml(self):
@@ -251,10 +246,11 @@ class Checker:
                                 (self.image_realm, self.image_realm_host)):
             root = self.guest_xml(host, server_id)
             security = root.find('launchSecurity')
-            expect(security is not None and security.get('type') == 'cca',
+            expect(security is not None and
+                   security.get('type') == glossary.LAUNCH_SECURITY_TYPE,
                    'no <launchSecurity type="cca"> in %s' % server_id)
             expect(root.findtext('os/type') is not None and
-                   root.find('os/type').get('arch') == 'aarch64',
+                   root.find('os/type').get('arch') == glossary.AARCH64,
                    'guest arch is not aarch64')
         return "<launchSecurity type='cca'>, aarch64"
 
@@ -308,9 +304,7 @@ class Checker:
 
     def _expect_no_usage(self):
         for host in topology.CCA_HOSTS:
-            usages = self.api.placement(
-                'GET', '/resource_providers/%s/usages' % self.provider(host)
-            ).json()['usages']
+            usages = self.placement.usages(self.provider(host))
             expect(not any(usages.values()), '%s usage %s' % (host, usages))
 
     def own_networks(self):
@@ -346,12 +340,10 @@ class Checker:
     def real_host(self):
         host = topology.REAL_HOST
         provider = self.node_provider(host)
-        expect(model.REALM_TRAIT not in self.traits(provider),
+        expect(glossary.REALM_TRAIT not in self.traits(provider),
                '%s has the CCA trait' % host)
-        inventory = self.api.placement(
-            'GET', '/resource_providers/%s/inventories' % provider
-        ).json()['inventories']
-        expect('MEM_ENCRYPTION_CONTEXT' not in inventory,
+        inventory = self.placement.inventories(provider)
+        expect(glossary.REALM_RESOURCE_CLASS not in inventory,
                '%s offers realm slots' % host)
         server_id = self.create_server('plain-on-libvirt',
                                        self.plain_flavor,
@@ -396,23 +388,28 @@ class Checker:
         capacity = self._capacities()
         over = []
         stop = threading.Event()
+        #: realm slots in use at each poll: the polls prove they looked
+        polled = []
+
+        def poll():
+            in_use = 0
+            for host, (provider, limits) in capacity.items():
+                usages = self.placement.usages(provider)
+                in_use += usages.get('MEM_ENCRYPTION_CONTEXT', 0)
+                for rc, used in usages.items():
+                    if used > limits.get(rc, 0):
+                        over.append((host, rc, used, limits[rc]))
+                        if len(over) == 1:
+                            self.figures['first over-capacity'] = (
+                                self.placement.inventories(provider),
+                                usages)
+            polled.append(in_use)
 
         def watch():
-            while not stop.is_set():
-                for host, (provider, limits) in capacity.items():
-                    usages = self.api.placement(
-                        'GET', '/resource_providers/%s/usages' % provider
-                    ).json()['usages']
-                    for rc, used in usages.items():
-                        if used > limits.get(rc, 0):
-                            over.append((host, rc, used, limits[rc]))
-                            if len(over) == 1:
-                                self.figures['first over-capacity'] = (
-                                    self.api.placement(
-                                        'GET', '/resource_providers/%s/'
-                                        'inventories' % provider).json(),
-                                    usages)
-                stop.wait(0.5)
+            # and once more after the last boot ended: every slot taken
+            while not stop.wait(0.5):
+                poll()
+            poll()
 
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
@@ -420,7 +417,7 @@ class Checker:
         outcome = [None] * LOAD_CLIENTS
 
         def boot(i):
-            api = rest.Client(
+            api = client.Client(
                 project='6f70656e-7374-6163-6b00-%012d' % (100 + i),
                 user='75736572-0000-0000-0000-%012d' % (100 + i))
             barrier.wait()
@@ -458,10 +455,15 @@ class Checker:
         if refusals:
             self.figures['refusal latency median (s)'] = round(
                 statistics.median(refusals), 1)
-        self.figures['usage polls over capacity'] = len(over)
+        self.figures['usage polls over capacity'] = '%d of %d' % (
+            len(over), len(polled))
+        self.figures['realm slots in use, most polled'] = max(polled,
+                                                               default=0)
         self.figures['load outcome'] = '%d ACTIVE, %d ERROR' % (
             len(active), len(errors))
         expect(not over, 'usage above capacity: %s' % over[:3])
+        expect(polled and polled[-1] == FREE_SLOTS, 'the usage polls '
+               'never saw the %d realms: %s' % (FREE_SLOTS, polled[-5:]))
         expect(len(active) == FREE_SLOTS, '%d ACTIVE (want %d), outcomes '
                '%s' % (len(active), FREE_SLOTS,
                        sorted(set(o[1] for o in outcome if o))))
@@ -490,9 +492,7 @@ class Checker:
         capacity = {}
         for host in topology.CCA_HOSTS:
             provider = self.provider(host)
-            inventories = self.api.placement(
-                'GET', '/resource_providers/%s/inventories' % provider
-            ).json()['inventories']
+            inventories = self.placement.inventories(provider)
             capacity[host] = (provider, {
                 rc: int((inv['total'] - inv['reserved']) *
                         inv['allocation_ratio'])

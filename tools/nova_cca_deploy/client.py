@@ -20,6 +20,7 @@ No keystone: the compute API's pipeline trusts the identity headers
 
 import requests
 
+from nova_cca import rest
 from nova_cca_deploy import topology
 
 #: a current compute API microversion (Nova 34 serves up to 2.10x)
@@ -60,3 +61,23 @@ class Client:
             method, self.placement_base + path, json=body, timeout=60,
             headers={'X-Auth-Token': 'admin',
                      'OpenStack-API-Version': 'placement %s' % microversion})
+
+    def placement_reader(self):
+        """Placement read by :class:`nova_cca.rest.PlacementReader`."""
+        return rest.PlacementReader(_Get(self.placement))
+
+    def compute_reader(self):
+        """The compute API read as an admin, by
+        :class:`nova_cca.rest.ComputeReader`.
+        """
+        return rest.ComputeReader(_Get(self.admin))
+
+
+class _Get:
+    """A request method of :class:`Client` as a nova_cca.rest transport."""
+
+    def __init__(self, request):
+        self._request = request
+
+    def get(self, path, **kwargs):
+        return self._request('GET', path, **kwargs)

@@ -24,6 +24,7 @@ import configparser
 import os
 import sys
 
+from nova_cca import glossary
 from nova_cca_deploy import topology
 
 #: the token Nova uses for Placement (keystoneauth admin_token plugin);
@@ -128,8 +129,8 @@ def compute_conf(paths, host, simulated=None, my_ip=None):
         'host': host,
         'my_ip': my_ip,
         'instances_path': paths.host_dir(host, 'instances'),
-        'compute_driver': 'libvirt_cca.' + (
-            'SimulatedLibvirtCCADriver' if simulated else 'LibvirtCCADriver'),
+        'compute_driver': (glossary.SIMULATED_DRIVER if simulated
+                           else glossary.DRIVER),
     })
     sections['compute'] = {'resource_provider_association_refresh': '60'}
     if simulated is not None:
@@ -138,7 +139,8 @@ def compute_conf(paths, host, simulated=None, my_ip=None):
             'arch': simulated.arch, 'vcpus': simulated.vcpus,
             'memory_mb': simulated.memory_mb,
             'disk_gb': simulated.disk_gb}
-        sections['arm_cca'] = {'max_guests': simulated.max_guests}
+        sections[glossary.CONFIG_GROUP] = {
+            'max_guests': simulated.max_guests}
     else:
         sections['libvirt'] = {'virt_type': 'qemu',
                                'connection_uri': 'qemu:///system'}

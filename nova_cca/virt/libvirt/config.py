@@ -23,13 +23,14 @@ from lxml import etree
 from nova import exception
 from nova.virt.libvirt import config as vconfig
 
+from nova_cca import glossary
 from nova_cca.i18n import _
 
 
 class LibvirtConfigGuestRealmLaunchSecurity(vconfig.LibvirtConfigObject):
     """``<launchSecurity type='cca'>``."""
 
-    SECTYPE = 'cca'
+    SECTYPE = glossary.LAUNCH_SECURITY_TYPE
 
     def __init__(self, **kwargs):
         super().__init__(root_name='launchSecurity', **kwargs)

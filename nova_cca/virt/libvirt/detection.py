@@ -34,7 +34,7 @@ import dataclasses
 from lxml import etree
 from nova.virt.libvirt import config as vconfig
 
-from nova_cca.virt import model
+from nova_cca import glossary
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,11 +105,11 @@ def unsupported_host_arch(host_arch):
 
     The one architecture check of nova-cca.
     """
-    if host_arch == model.AARCH64:
+    if host_arch == glossary.AARCH64:
         return None
     return RealmCapability.unsupported(
         'host architecture is %s, Arm CCA needs %s'
-        % (host_arch, model.AARCH64))
+        % (host_arch, glossary.AARCH64))
 
 
 def _feature(caps, cls):
@@ -125,7 +125,7 @@ def realm_capability(caps):
     if cca is not None and cca.supported:
         algos = tuple(dict.fromkeys(
             a for a in cca.measurement_algos
-            if a in model.MEASUREMENT_ALGORITHMS))
+            if a in glossary.MEASUREMENT_ALGORITHMS))
         return RealmCapability(True, algos, "<cca supported='yes'>")
 
     launch = _feature(
@@ -147,7 +147,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True,
                           huge_tree=False)
 
 
-def parse_domain_capabilities(xml, host_arch=model.AARCH64):
+def parse_domain_capabilities(xml, host_arch=glossary.AARCH64):
     """Return the RealmCapability one domain-capabilities document states.
 
     Makes sure Nova's parser reads ``<cca>``
@@ -175,7 +175,7 @@ def parse_domain_capabilities_dom(root):
         return RealmCapability.unsupported(
             'no <domainCapabilities> document')
     guest_arch = (root.findtext('arch') or '').strip()
-    if guest_arch and guest_arch != model.AARCH64:
+    if guest_arch and guest_arch != glossary.AARCH64:
         return RealmCapability.unsupported(
             'domain capabilities are for %s guests' % guest_arch)
     # Nova's parser learns <cca> there (idempotent; a no-op once active)

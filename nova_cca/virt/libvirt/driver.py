@@ -30,6 +30,7 @@ from nova.virt.libvirt import vif as libvirt_vif
 from oslo_log import log as logging
 
 from nova_cca.compute import lifecycle
+from nova_cca import glossary
 from nova_cca.virt.libvirt import config as realm_guest
 from nova_cca.virt.libvirt import host as realm_host
 from nova_cca.virt.libvirt import provider_tree as realm_tree
@@ -73,12 +74,12 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
                 ', '.join(capability.measurement_algos) or 'no algorithms')
 
     def _is_supported_mem_encryption_model(self, me_model):
-        if me_model == model.ARM_CCA:
+        if me_model == glossary.ARM_CCA:
             return self._host.supports_arm_cca
         return super()._is_supported_mem_encryption_model(me_model)
 
     def _guest_configure_mem_encryption(self, instance, guest, me_model):
-        if me_model != model.ARM_CCA:
+        if me_model != glossary.ARM_CCA:
             return super()._guest_configure_mem_encryption(
                 instance, guest, me_model)
         # Firmware: Nova's own handling of the image's stateless UEFI
@@ -163,7 +164,7 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
         # realms) are nova-cca's 'root' layout, not the pre-2025.2 SEV
         # inventory Nova moves to a child.
         if realm_tree.realms_on_root(provider_tree, nodename) or (
-                self._host.realm_layout == realm_tree.ROOT and
+                self._host.realm_layout == glossary.ROOT_LAYOUT and
                 not self._host.supports_amd_sev):
             return False
         return super()._is_reshape_needed_memory_encryption_on_root(

@@ -30,10 +30,9 @@ from oslo_log import log as logging
 
 import nova.conf
 from nova_cca import conf as _conf  # noqa: F401  registers [arm_cca]
+from nova_cca import glossary
 from nova_cca.virt.libvirt import detection
-from nova_cca.virt.libvirt import provider_tree
 from nova_cca.virt import measurement
-from nova_cca.virt import model
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -88,7 +87,7 @@ class RealmHost(host.Host):
                     '(machine type %s) that do not parse: %s; they are '
                     'ignored and this host runs without them%s.',
                     arch, machine_type, e,
-                    ' (no Arm CCA realms)' if arch == model.AARCH64 else '')
+                    ' (no Arm CCA realms)' if arch == glossary.AARCH64 else '')
             self._domain_caps_errors[arch] = reason
             raise host.libvirt.libvirtError(reason) from e
 
@@ -116,12 +115,12 @@ class RealmHost(host.Host):
             refused = detection.unsupported_host_arch(self._host_arch())
             if refused is not None:
                 return refused
-            by_machine = self.get_domain_capabilities().get(model.AARCH64)
+            by_machine = self.get_domain_capabilities().get(glossary.AARCH64)
         except Exception as e:  # libvirt errors must not stop the compute
             return detection.RealmCapability.unsupported(
                 'reading libvirt capabilities failed: %s' % e)
         if not by_machine:
-            error = self._domain_caps_errors.get(model.AARCH64)
+            error = self._domain_caps_errors.get(glossary.AARCH64)
             return detection.RealmCapability.unsupported(
                 'libvirt reports no domain capabilities for aarch64 guests%s'
                 % (': %s' % error if error else ''))
@@ -153,7 +152,7 @@ class RealmHost(host.Host):
         deployer enables ([arm_cca] personalization_value,
         measurement_log).
         """
-        return [model.REALM_TRAIT] + self.measurement_traits
+        return [glossary.REALM_TRAIT] + self.measurement_traits
 
     @property
     def measurement_traits(self):
@@ -176,10 +175,10 @@ class RealmHost(host.Host):
 
     def get_mem_encryption_inventories(self):
         inventories = super().get_mem_encryption_inventories()
-        if self.realm_layout == provider_tree.ROOT:
+        if self.realm_layout == glossary.ROOT_LAYOUT:
             # realm slots go on the compute node provider (the driver puts
             # them there): Nova must not build, or must remove, the child
-            inventories[model.MODEL_KEY] = {
+            inventories[glossary.MODEL_KEY] = {
                 'supported': False}
         return inventories
 

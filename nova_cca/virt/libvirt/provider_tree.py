@@ -27,26 +27,11 @@ The driver calls :meth:`RealmLayout.update` from
 """
 
 from nova import exception
-import os_resource_classes as orc
 from oslo_log import log as logging
 
-from nova_cca.virt import model
+from nova_cca import glossary
 
 LOG = logging.getLogger(__name__)
-
-ROOT = 'root'
-CHILD = 'child'
-REALM_CONTEXT = orc.MEM_ENCRYPTION_CONTEXT
-
-
-def child_name(nodename):
-    """Nova's name for the Arm CCA child provider of ``nodename``."""
-    return '%s_%s' % (nodename, model.MODEL_KEY)
-
-
-def is_realm_trait(trait):
-    return trait == model.REALM_TRAIT or trait.startswith(
-        model.REALM_TRAIT + '_')
 
 
 def realm_inventory(total):
@@ -58,15 +43,15 @@ def realm_inventory(total):
 def realms_on_root(provider_tree, nodename):
     """True when the root carries realm slots put there by nova-cca."""
     root = provider_tree.data(nodename)
-    return REALM_CONTEXT in root.inventory and model.REALM_TRAIT in \
-        root.traits
+    return (glossary.REALM_RESOURCE_CLASS in root.inventory and
+            glossary.REALM_TRAIT in root.traits)
 
 
 def realms_on_child(provider_tree, nodename):
     """True when Nova's ``<node>_arm_cca`` child carries realm slots."""
-    name = child_name(nodename)
+    name = glossary.child_provider_name(nodename)
     return provider_tree.exists(name) and (
-        REALM_CONTEXT in provider_tree.data(name).inventory)
+        glossary.REALM_RESOURCE_CLASS in provider_tree.data(name).inventory)
 
 
 def move_allocations(allocations, source_uuid, target_uuid):
@@ -80,13 +65,14 @@ def move_allocations(allocations, source_uuid, target_uuid):
     for consumer, data in allocations.items():
         by_provider = data['allocations']
         source = by_provider.get(source_uuid)
-        if not source or REALM_CONTEXT not in source['resources']:
+        if (not source or
+                glossary.REALM_RESOURCE_CLASS not in source['resources']):
             continue
-        amount = source['resources'].pop(REALM_CONTEXT)
+        amount = source['resources'].pop(glossary.REALM_RESOURCE_CLASS)
         if not source['resources']:
             del by_provider[source_uuid]
         target = by_provider.setdefault(target_uuid, {'resources': {}})
-        target['resources'][REALM_CONTEXT] = amount
+        target['resources'][glossary.REALM_RESOURCE_CLASS] = amount
         moved.append(consumer)
     return moved
 
@@ -95,7 +81,7 @@ def realms_allocated(allocations, provider_uuid):
     """How many consumers hold MEM_ENCRYPTION_CONTEXT on the provider."""
     return sum(
         1 for data in (allocations or {}).values()
-        if REALM_CONTEXT in data['allocations'].get(
+        if glossary.REALM_RESOURCE_CLASS in data['allocations'].get(
             provider_uuid, {}).get('resources', {}))
 
 
@@ -122,13 +108,14 @@ def publish_on_root(provider_tree, nodename, total, traits,
     root = provider_tree.data(nodename)
     inventory = dict(root.inventory)
     if total:
-        inventory[REALM_CONTEXT] = realm_inventory(total)
+        inventory[glossary.REALM_RESOURCE_CLASS] = realm_inventory(total)
     elif kept_inventory:
-        inventory[REALM_CONTEXT] = kept_inventory
+        inventory[glossary.REALM_RESOURCE_CLASS] = kept_inventory
     else:
-        inventory.pop(REALM_CONTEXT, None)
+        inventory.pop(glossary.REALM_RESOURCE_CLASS, None)
     provider_tree.update_inventory(nodename, inventory)
-    stale = [t for t in root.traits if is_realm_trait(t) and t not in traits]
+    stale = [t for t in root.traits
+             if glossary.is_realm_trait(t) and t not in traits]
     if stale:
         provider_tree.remove_traits(nodename, *stale)
     if traits:
@@ -170,7 +157,7 @@ class RootLayout(RealmLayout):
     layout; the realms' slots move to the root first.
     """
 
-    name = ROOT
+    name = glossary.ROOT_LAYOUT
 
     def __init__(self):
         #: whether this service start looked at the root's realm
@@ -188,14 +175,16 @@ class RootLayout(RealmLayout):
                         traits if slots else [], kept_inventory=kept)
         if moved is not None:
             LOG.info('Moved the realm slots of %d instances from %s to %s.',
-                     len(moved), child_name(nodename), nodename)
+                     len(moved), glossary.child_provider_name(nodename),
+                     nodename)
 
     def _move_realms_from_child(self, provider_tree, nodename, allocations):
         # 'child' -> 'root'
         if not realms_on_child(provider_tree, nodename):
             return None
-        request_reshape(allocations, child_name(nodename), nodename)
-        child = provider_tree.data(child_name(nodename))
+        child_name = glossary.child_provider_name(nodename)
+        request_reshape(allocations, child_name, nodename)
+        child = provider_tree.data(child_name)
         root = provider_tree.data(nodename)
         return move_allocations(allocations, child.uuid, root.uuid)
 
@@ -208,7 +197,8 @@ class RootLayout(RealmLayout):
         allocations (a reshape); while realms remain, keep their slots
         reserved, so nothing new is placed; without realms, drop them.
         """
-        slots = provider_tree.data(nodename).inventory.get(REALM_CONTEXT)
+        slots = provider_tree.data(nodename).inventory.get(
+            glossary.REALM_RESOURCE_CLASS)
         if not slots:
             return None
         if self._withdrawal_checked:
@@ -236,7 +226,7 @@ class ChildLayout(RealmLayout):
     and clears the root of realm slots and traits.
     """
 
-    name = CHILD
+    name = glossary.CHILD_LAYOUT
 
     def update(self, provider_tree, nodename, allocations, slots, traits,
                nova_update):
@@ -246,14 +236,15 @@ class ChildLayout(RealmLayout):
         publish_on_root(provider_tree, nodename, 0, [])
         if moved is not None:
             LOG.info('Moved the realm slots of %d instances from %s to %s.',
-                     len(moved), nodename, child_name(nodename))
+                     len(moved), nodename,
+                     glossary.child_provider_name(nodename))
 
     def _move_realms_to_child(self, provider_tree, nodename, allocations,
                               slots):
         # 'root' -> 'child'
         if not realms_on_root(provider_tree, nodename):
             return None
-        name = child_name(nodename)
+        name = glossary.child_provider_name(nodename)
         request_reshape(allocations, nodename, name)
         if not slots:
             raise exception.ReshapeFailed(error=(

@@ -21,8 +21,8 @@ becomes a plain guest, nor a realm beyond the host's ``max_guests``.
 
 from nova import exception
 
+from nova_cca import glossary
 from nova_cca.i18n import _
-from nova_cca.virt.libvirt import provider_tree
 
 
 class RealmCannotRun(exception.NovaException):
@@ -45,7 +45,7 @@ def holds_slot(allocations, provider_uuids):
     :param provider_uuids: the providers of one compute node's tree
     """
     return any(
-        provider_tree.REALM_CONTEXT in data.get('resources', {})
+        glossary.REALM_RESOURCE_CLASS in data.get('resources', {})
         for rp_uuid, data in (allocations or {}).items()
         if rp_uuid in provider_uuids)
 
@@ -63,5 +63,5 @@ def refusal(capability, allocations=None, provider_uuids=()):
         return 'the host does not support Arm CCA (%s)' % capability.reason
     if not holds_slot(allocations, provider_uuids):
         return ('its allocation holds no realm slot (%s) on this host'
-                % provider_tree.REALM_CONTEXT)
+                % glossary.REALM_RESOURCE_CLASS)
     return None

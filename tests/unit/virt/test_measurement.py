@@ -21,14 +21,14 @@ from nova.virt import hardware
 import pytest
 
 from nova_cca.api.validation.extra_specs import cca as extra_specs
+from nova_cca import glossary
 from nova_cca.virt import measurement
-from nova_cca.virt import model
 
 REALM_SPECS = {'hw:mem_encryption': 'true',
                'hw:mem_encryption_model': 'arm-cca'}
 REALM_PROPS = {'hw_architecture': 'aarch64', 'hw_firmware_type': 'uefi',
                'hw_firmware_stateless': True}
-CCA = model.REALM_TRAIT
+CCA = glossary.REALM_TRAIT
 
 
 def flavor(**specs):
@@ -49,7 +49,7 @@ def realm_image(**props):
 
 def test_no_choice_is_the_plain_realm_request():
     request = measurement.realm_request(realm_flavor(), realm_image())
-    assert request == measurement.RealmRequest(model.ARM_CCA, None, None,
+    assert request == measurement.RealmRequest(glossary.ARM_CCA, None, None,
                                                False)
     assert request.required_traits() == [CCA]
 
@@ -72,7 +72,7 @@ def test_algorithm_by_flavor_or_image(algo):
     assert by_flavor.measurement_algo == algo
     assert measurement.required_traits(
         realm_flavor(), realm_image(hw_cca_measurement_algo=algo)) == [
-            CCA, model.measurement_trait(algo)]
+            CCA, glossary.measurement_trait(algo)]
 
 
 def test_every_setting_and_its_traits():

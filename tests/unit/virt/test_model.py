@@ -70,14 +70,6 @@ def test_nova_factory_creates_realm_config():
     assert isinstance(config, model.RealmEncryptionConfig)
 
 
-@pytest.mark.parametrize('algorithm, trait', [
-    ('sha256', 'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA256'),
-    ('sha512', 'CUSTOM_HW_CPU_AARCH64_CCA_MEASUREMENT_SHA512'),
-])
-def test_measurement_trait(algorithm, trait):
-    assert model.measurement_trait(algorithm) == trait
-
-
 # --- check_constraints: accepted ----------------------------------------
 
 def test_check_constraints_accepts_good_image():

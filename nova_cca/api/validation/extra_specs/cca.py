@@ -23,26 +23,26 @@ registered here.
 
 from nova.api.validation.extra_specs import base
 
+from nova_cca import glossary
 from nova_cca.virt import measurement
-from nova_cca.virt import model
 
 
 def register():
     """Entry point: the validators of nova-cca's ``hw:`` keys."""
     return [
         base.ExtraSpecValidator(
-            name=measurement.flavor_key(measurement.ALGO),
+            name=measurement.flavor_key(measurement.ALGO_SETTING),
             description=(
                 'Measurement algorithm of an Arm CCA realm. The realm is '
                 'placed only on hosts whose libvirt offers it.'),
             value={
                 'type': str,
                 'description': 'The measurement algorithm',
-                'enum': list(model.MEASUREMENT_ALGORITHMS),
+                'enum': list(glossary.MEASUREMENT_ALGORITHMS),
             },
         ),
         base.ExtraSpecValidator(
-            name=measurement.flavor_key(measurement.PERSONALIZATION),
+            name=measurement.flavor_key(measurement.PERSONALIZATION_SETTING),
             description=(
                 'Give an Arm CCA realm a personalization value (RPV). '
                 "'uuid': derived from the server's UUID (see nova-cca's "
@@ -55,7 +55,7 @@ def register():
             },
         ),
         base.ExtraSpecValidator(
-            name=measurement.flavor_key(measurement.LOG),
+            name=measurement.flavor_key(measurement.LOG_SETTING),
             description=(
                 'Give an Arm CCA realm a measurement log. The realm is '
                 'placed only on hosts that keep one.'),

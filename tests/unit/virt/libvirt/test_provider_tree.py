@@ -22,13 +22,13 @@ import os_resource_classes as orc
 from oslo_utils.fixture import uuidsentinel as uuids
 import pytest
 
+from nova_cca import glossary
 from nova_cca.virt.libvirt import provider_tree as realm_tree
-from nova_cca.virt import model
 
 NODE = 'cca-1'
 CHILD = NODE + '_arm_cca'
 CTX = orc.MEM_ENCRYPTION_CONTEXT
-TRAITS = [model.REALM_TRAIT, model.REALM_TRAIT + '_SHA256']
+TRAITS = [glossary.REALM_TRAIT, glossary.REALM_TRAIT + '_SHA256']
 #: what Nova's update_provider_tree() puts on the root: it replaces the
 #: root's whole inventory
 NOVA_ROOT = {orc.VCPU: {'total': 8, 'min_unit': 1, 'max_unit': 8,
@@ -108,10 +108,10 @@ def test_root_layout_publishes_slots_and_traits_on_the_root():
 
 def test_root_layout_drops_traits_of_algorithms_no_longer_listed():
     tree = new_tree(root_slots=3)
-    tree.add_traits(NODE, model.REALM_TRAIT + '_SHA512', 'HW_CPU_X86_AVX')
+    tree.add_traits(NODE, glossary.REALM_TRAIT + '_SHA512', 'HW_CPU_X86_AVX')
     update(realm_tree.RootLayout(), tree, slots=3)
     traits = tree.data(NODE).traits
-    assert model.REALM_TRAIT + '_SHA512' not in traits
+    assert glossary.REALM_TRAIT + '_SHA512' not in traits
     assert 'HW_CPU_X86_AVX' in traits  # not ours: left alone
 
 
@@ -120,7 +120,7 @@ def test_root_layout_without_realm_support_publishes_nothing():
     update(realm_tree.RootLayout(), tree, slots=0)
     root = tree.data(NODE)
     assert CTX not in root.inventory
-    assert not [t for t in root.traits if realm_tree.is_realm_trait(t)]
+    assert not [t for t in root.traits if glossary.is_realm_trait(t)]
 
 
 # root layout: withdrawal while realms run
@@ -144,7 +144,7 @@ def test_withdrawal_keeps_slots_all_reserved_while_realms_run():
     root = tree.data(NODE)
     assert root.inventory[CTX]['total'] == 4
     assert root.inventory[CTX]['reserved'] == 4
-    assert not [t for t in root.traits if realm_tree.is_realm_trait(t)]
+    assert not [t for t in root.traits if glossary.is_realm_trait(t)]
     # later periodic updates keep them, without asking again
     update(layout, tree, allocations=None, slots=0)
     assert tree.data(NODE).inventory[CTX]['reserved'] == 4
@@ -227,7 +227,7 @@ def test_root_to_child_moves_realm_allocations_to_the_child():
         child.uuid: {'resources': {CTX: 1}}}
     root = tree.data(NODE)
     assert CTX not in root.inventory
-    assert not [t for t in root.traits if realm_tree.is_realm_trait(t)]
+    assert not [t for t in root.traits if glossary.is_realm_trait(t)]
     assert child.inventory[CTX]['total'] == 3
     assert set(TRAITS) <= child.traits
 
@@ -243,9 +243,9 @@ def test_root_to_child_on_a_host_without_realm_support_fails():
 
 def test_child_layout_clears_realm_traits_from_the_root():
     tree = new_tree(child_slots=2)
-    tree.add_traits(NODE, model.REALM_TRAIT)
+    tree.add_traits(NODE, glossary.REALM_TRAIT)
     update(realm_tree.ChildLayout(), tree, slots=2, child_slots=2)
-    assert model.REALM_TRAIT not in tree.data(NODE).traits
+    assert glossary.REALM_TRAIT not in tree.data(NODE).traits
     assert tree.data(CHILD).inventory[CTX]['total'] == 2
 
 
