@@ -27,10 +27,12 @@ READY, WARNINGS, NOT_READY, CANNOT_CHECK = 0, 1, 2, 3
 SUCCESS, WARNING, FAILURE = 0, 1, 2
 
 
-def run_status(config, *args, json_output=True):
-    """(exit code, stdout, stderr) of nova-cca readiness."""
+def run_status(config, *args, json_output=True, command='readiness'):
+    """(exit code, stdout, stderr) of nova-cca readiness (or ``command``,
+    its alias ``status``).
+    """
     run = subprocess.run(
-        [sys.executable, '-m', 'nova_cca.cmd.main', 'status',
+        [sys.executable, '-m', 'nova_cca.cmd.main', command,
          *(['--json'] if json_output else []),
          '--config-file', str(config), *args],
         capture_output=True, text=True, timeout=120,
@@ -242,6 +244,17 @@ def test_unreadable_config_file(tmp_path, make, message):
         in stderr
     assert message in stderr
     assert 'Traceback' not in stderr
+
+
+def test_status_is_an_alias_of_readiness(libvirtd, tmp_path):
+    config = tmp_path / 'nova.conf'
+    config.write_text(GOOD_CONF)
+    code, stdout, stderr = run_status(config)
+    alias_code, alias_stdout, alias_stderr = run_status(
+        config, command='status')
+    assert (alias_code, alias_stdout) == (code, stdout)
+    assert 'nova-cca: "status" is now "readiness"' in alias_stderr
+    assert '"status" is now' not in stderr
 
 
 def test_text_output_is_oslo_upgradecheck_table(libvirtd, tmp_path):
