@@ -27,7 +27,9 @@ caller into :class:`HostState` and :class:`ServerState`):
 :func:`check` returns the :class:`Violation` list; empty means clean.
 """
 
+from collections.abc import Iterable
 import dataclasses
+from typing import Any
 
 from lxml import etree
 
@@ -52,32 +54,32 @@ class ServerState:
     uuid: str
     #: compute host, None when it has none (shelved offloaded, no valid
     #: host)
-    host: str
+    host: str | None
     #: whether flavor + image ask for an Arm CCA realm
     realm: bool
     #: Nova's vm_state ('active', 'stopped', 'error', ...)
     vm_state: str
     #: domain XML of its guest on its host; None without a guest there
-    guest_xml: str = None
+    guest_xml: str | None = None
     #: {host name: realm slots the server's allocations hold there}
     slots: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
 class Violation:
-    host: str
-    server: str
+    host: str | None
+    server: str | None
     problem: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         return '%s on %s: %s' % (self.server or '(host)', self.host or
                                  '(no host)', self.problem)
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
-def launch_security_type(guest_xml):
+def launch_security_type(guest_xml: str | None) -> str | None:
     """The ``type`` of the guest's ``<launchSecurity>``, or None."""
     if not guest_xml:
         return None
@@ -85,12 +87,14 @@ def launch_security_type(guest_xml):
     return None if launch is None else (launch.get('type') or '')
 
 
-def check(hosts, servers):
+def check(host_states: Iterable[HostState],
+          servers: Iterable[ServerState]) -> list[Violation]:
     """All violations of the realm promise, by server and host."""
-    hosts = {h.name: h for h in hosts}
-    violations = []
+    hosts = {h.name: h for h in host_states}
+    violations: list[Violation] = []
 
-    def violation(host, server, problem):
+    def violation(host: str | None, server: str | None,
+                  problem: str) -> None:
         violations.append(Violation(host, server, problem))
 
     realms_on = dict.fromkeys(hosts, 0)
@@ -144,7 +148,7 @@ def check(hosts, servers):
     return violations
 
 
-def summary(violations):
+def summary(violations: list[Violation]) -> dict[str, Any]:
     """The audit as the simulate report's ``audit`` key."""
     return {'clean': not violations,
             'violations': [v.as_dict() for v in violations]}

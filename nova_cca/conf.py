@@ -133,17 +133,17 @@ nova-scheduler reads this option.
 ]
 
 
-def register_opts(conf):
+def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_group(arm_cca_group)
     conf.register_opts(arm_cca_opts, group=arm_cca_group)
 
 
-def list_opts():
+def list_opts() -> list[tuple[cfg.OptGroup, list[cfg.Opt]]]:
     """Entry point for oslo-config-generator (``oslo.config.opts``)."""
     return [(arm_cca_group, arm_cca_opts)]
 
 
-def _register_with_nova():
+def _register_with_nova() -> None:
     import nova.conf
     register_opts(nova.conf.CONF)
 

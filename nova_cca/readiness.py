@@ -35,6 +35,8 @@ import platform
 import shutil
 import subprocess
 import sys
+from typing import Any
+from typing import TYPE_CHECKING
 
 from nova.db import constants as db_const
 from oslo_upgradecheck import upgradecheck
@@ -42,6 +44,9 @@ from oslo_upgradecheck import upgradecheck
 from nova_cca import glossary
 from nova_cca.virt.libvirt import detection
 from nova_cca.virt import model
+
+if TYPE_CHECKING:
+    from oslo_config import cfg
 
 Code = upgradecheck.Code
 Result = upgradecheck.Result
@@ -64,12 +69,12 @@ KVM_CHECK_EXTENSION = 0xAE03
 RMI_CAP_PARAMETER = 'sys/module/kvm/parameters/kvm_cap_arm_rmi'
 
 
-def _reason(error):
+def _reason(error: Exception) -> str:
     """oslo.config's reason for an invalid value, without its preamble."""
     return str(error).rsplit('is not valid: ', 1)[-1]
 
 
-def _version(number):
+def _version(number: int) -> str:
     major, rest = divmod(number, 1000000)
     minor, micro = divmod(rest, 1000)
     return '%d.%d.%d' % (major, minor, micro)
@@ -87,23 +92,25 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
 
     display_title = 'Arm CCA Realm Readiness'
 
-    def __init__(self, conf, libvirt_uri=None, root='/', machine=None):
+    def __init__(self, conf: 'cfg.ConfigOpts', libvirt_uri: str | None = None,
+                 root: str = '/', machine: str | None = None) -> None:
         self.conf = conf
         self._libvirt_uri = libvirt_uri
         self.root = root
         self.machine = machine or platform.machine()
-        self._connection = None
-        self._connection_error = None
+        #: a libvirt.virConnect once connected
+        self._connection: Any = None
+        self._connection_error: str | None = None
 
     @property
-    def libvirt_uri(self):
+    def libvirt_uri(self) -> str:
         """--libvirt-uri, else [libvirt] connection_uri, else the system
         QEMU.
         """
         return (self._libvirt_uri or self.conf.libvirt.connection_uri or
                 'qemu:///system')
 
-    def check(self):
+    def check(self) -> int:  # type: ignore[override]
         """Run and print the checks; return the exit code.
 
         0, 1 or 2 as oslo.upgradecheck decides from the results, or
@@ -124,12 +131,12 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
         return int(code)
 
     @staticmethod
-    def _cannot_check(problem):
+    def _cannot_check(problem: str) -> int:
         print('nova-cca readiness: cannot check: %s' % problem,
               file=sys.stderr)
         return CANNOT_CHECK
 
-    def invalid_option(self):
+    def invalid_option(self) -> str | None:
         """What is wrong with an option the checks read, or None.
 
         ``[arm_cca]`` options are not included: the ``[arm_cca] options``
@@ -148,7 +155,7 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
 
     # host
 
-    def _check_architecture(self):
+    def _check_architecture(self) -> Result:
         refused = detection.unsupported_host_arch(self.machine)
         if refused is None:
             return Result(Code.SUCCESS, 'Host architecture is aarch64.')
@@ -157,7 +164,7 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
                       'aarch64 host with the Realm Management Extension.'
                       % self.machine)
 
-    def _check_kernel(self):
+    def _check_kernel(self) -> Result:
         kvm = os.path.join(self.root, 'dev/kvm')
         if not os.path.exists(kvm):
             return Result(Code.FAILURE,
@@ -166,7 +173,7 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
         return Result(Code.SUCCESS,
                       '%s exists. %s' % (kvm, self._rmi_information()))
 
-    def _rmi_information(self):
+    def _rmi_information(self) -> str:
         """What the kernel says about KVM_CAP_ARM_RMI, for information.
 
         Only some kernels export the capability's number, which is not
@@ -202,7 +209,7 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
 
     # libvirt
 
-    def _connect(self):
+    def _connect(self) -> Any:
         if self._connection is None and self._connection_error is None:
             try:
                 import libvirt
@@ -223,7 +230,7 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
                     self.libvirt_uri, e.get_error_message())
         return self._connection
 
-    def _check_libvirt(self):
+    def _check_libvirt(self) -> Result:
         connection = self._connect()
         if connection is None:
             return Result(Code.FAILURE,
@@ -238,14 +245,14 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
         return Result(Code.SUCCESS, 'libvirt %s at %s.' % (
             _version(connection.getLibVersion()), self.libvirt_uri))
 
-    def _driver_type(self):
+    def _driver_type(self) -> str:
         import libvirt
         try:
             return self._connect().getType()
         except libvirt.libvirtError as e:
             return 'unknown (%s)' % e.get_error_message()
 
-    def _not_checked(self):
+    def _not_checked(self) -> Result | None:
         """Why the libvirt checks cannot run, or None."""
         if self._connect() is None:
             return Result(Code.FAILURE, 'Not checked: libvirt is not '
@@ -257,7 +264,7 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
                                         'is not QEMU/KVM.' % driver_type)
         return None
 
-    def _domain_capabilities(self):
+    def _domain_capabilities(self) -> str:
         import libvirt
         connection = self._connect()
         virt_type = self.conf.libvirt.virt_type
@@ -271,7 +278,7 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
                     glossary.AARCH64, model.REALM_MACHINE_TYPE, virt_type,
                     e.get_error_message()))
 
-    def _check_cca(self):
+    def _check_cca(self) -> Result:
         not_checked = self._not_checked()
         if not_checked is not None:
             return not_checked
@@ -291,7 +298,7 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
                          ', '.join(capability.measurement_algos) or
                          'none listed (platform default)'))
 
-    def _check_qemu(self):
+    def _check_qemu(self) -> Result:
         not_checked = self._not_checked()
         if not_checked is not None:
             return not_checked
@@ -317,7 +324,7 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
 
     # nova.conf
 
-    def _check_driver(self):
+    def _check_driver(self) -> Result:
         driver = self.conf.compute_driver
         if driver == glossary.DRIVER:
             return Result(Code.SUCCESS,
@@ -326,7 +333,7 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
                       'compute_driver = %s; realms need [DEFAULT] '
                       'compute_driver = %s.' % (driver, glossary.DRIVER))
 
-    def _check_virt_type(self):
+    def _check_virt_type(self) -> Result:
         virt_type = self.conf.libvirt.virt_type
         if virt_type == 'kvm':
             return Result(Code.SUCCESS, '[libvirt] virt_type = kvm.')
@@ -334,7 +341,7 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
                       '[libvirt] virt_type = %s; realms run only under KVM '
                       '(set virt_type = kvm).' % virt_type)
 
-    def _check_options(self):
+    def _check_options(self) -> Result:
         found = []
         for name in ('max_guests', 'default_measurement_algo',
                      'provider_layout'):
@@ -351,7 +358,7 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
                                  reason))
         return Result(Code.SUCCESS, '[arm_cca] ' + ', '.join(found) + '.')
 
-    def _raw_value(self, group, name):
+    def _raw_value(self, group: str, name: str) -> str:
         parser = configparser.RawConfigParser(strict=False)
         try:
             parser.read(getattr(self.conf, 'config_file', None) or [],
@@ -361,7 +368,7 @@ class RealmReadiness(upgradecheck.UpgradeCommands):
             return '?'
         return value if len(value) <= 80 else value[:77] + '...'
 
-    def _check_overcommit(self):
+    def _check_overcommit(self) -> Result:
         name = 'ram_allocation_ratio'
         ratio = self.conf.ram_allocation_ratio
         if ratio is None:

@@ -23,13 +23,15 @@ the same request simply finds no host. ``nova-cca traits`` does it with
 the ``[placement]`` credentials of nova.conf.
 """
 
+from typing import Any
+
 from nova_cca import glossary
 
 #: PUT /traits/{name} needs Placement microversion 1.6
 MICROVERSION = '1.6'
 
 
-def realm_traits():
+def realm_traits() -> list[str]:
     """Every trait a realm request can name.
 
     The realm trait, one per measurement algorithm, and the traits of the
@@ -42,12 +44,12 @@ def realm_traits():
             [glossary.PERSONALIZATION_TRAIT, glossary.MEASUREMENT_LOG_TRAIT])
 
 
-def create(adapter):
+def create(adapter: Any) -> dict[str, str]:
     """PUT each realm trait; returns {trait: 'created'|'exists'}.
 
     :param adapter: a keystoneauth Adapter for Placement
     """
-    outcome = {}
+    outcome: dict[str, str] = {}
     for trait in realm_traits():
         response = adapter.put('/traits/%s' % trait,
                                microversion=MICROVERSION, raise_exc=False)
@@ -61,7 +63,7 @@ def create(adapter):
     return outcome
 
 
-def placement_adapter(config_files):
+def placement_adapter(config_files: list[str]) -> Any:
     """A Placement adapter from ``[placement]`` of the given nova.conf."""
     import nova.conf
     from nova import utils

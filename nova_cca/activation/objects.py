@@ -44,7 +44,7 @@ from nova_cca import glossary
 from nova_cca.i18n import _
 
 LOG = logging.getLogger(__name__)
-_peer_reported = []
+_peer_reported: list[bool] = []
 
 #: ImageMetaProps as nova-cca serializes it when it carries realm
 #: settings; Nova 34's own version is 1.44

@@ -96,7 +96,7 @@ def _register_config_factory() -> None:
     if getattr(current, contract.MARK, False):
         return
     wrapper = _config_factory(base.create)
-    wrapper.__wrapped__ = current  # type: ignore[attr-defined]
+    wrapper.__wrapped__ = current
     setattr(wrapper, contract.MARK, True)
     base.create = classmethod(wrapper)
 
@@ -165,8 +165,8 @@ def known_drivers() -> dict[str, str]:
     from stevedore import extension
 
     drivers = dict(DRIVERS)
-    manager = extension.ExtensionManager(DRIVER_ENTRY_POINTS,
-                                         invoke_on_load=False)
+    manager: Any = extension.ExtensionManager(DRIVER_ENTRY_POINTS,
+                                              invoke_on_load=False)
     for entry_point in manager.list_entry_points():
         drivers.setdefault(entry_point.name, entry_point.value)
     return drivers
@@ -199,7 +199,7 @@ def _register_compute_driver() -> None:
         module = _LazyDriverModule(
             DRIVER_MODULE, 'Arm CCA libvirt compute drivers (nova-cca)')
         sys.modules[DRIVER_MODULE] = module
-        nova.virt.libvirt_cca = module  # type: ignore[attr-defined]
+        nova.virt.libvirt_cca = module
 
 
 PATCHES = [

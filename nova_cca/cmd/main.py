@@ -25,6 +25,7 @@ point group (a module with ``add_parser(subparsers)`` and ``main(args)``):
 """
 
 import argparse
+import importlib.metadata
 import sys
 import warnings
 
@@ -34,7 +35,7 @@ from stevedore import extension
 COMMANDS_NAMESPACE = 'nova_cca.commands'
 
 
-def _readiness_arguments(parser):
+def _readiness_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--libvirt-uri', default=None,
                         help='libvirt URI (default: [libvirt] '
                              'connection_uri or qemu:///system)')
@@ -44,18 +45,20 @@ def _readiness_arguments(parser):
                         help='print the results as JSON')
 
 
-def _plugins():
+def _plugins() -> extension.ExtensionManager:
     return extension.ExtensionManager(
         COMMANDS_NAMESPACE, invoke_on_load=False,
         on_load_failure_callback=_report_plugin_failure)
 
 
-def _report_plugin_failure(manager, entry_point, error):
+def _report_plugin_failure(manager: extension.ExtensionManager,
+                           entry_point: importlib.metadata.EntryPoint,
+                           error: BaseException) -> None:
     print('nova-cca: command %s (%s) cannot be loaded: %s'
           % (entry_point.name, entry_point.value, error), file=sys.stderr)
 
 
-def _parser(plugins):
+def _parser(plugins: extension.ExtensionManager) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog='nova-cca',
         description='Arm CCA realms for OpenStack Nova: compute host '
@@ -77,7 +80,7 @@ def _parser(plugins):
     return parser
 
 
-def create_traits(args):
+def create_traits(args: argparse.Namespace) -> int:
     from nova_cca import traits
     adapter = traits.placement_adapter(args.config_file)
     for trait, outcome in traits.create(adapter).items():
@@ -85,7 +88,7 @@ def create_traits(args):
     return 0
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     plugins = _plugins()
     args = _parser(plugins).parse_args(argv)
     warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')

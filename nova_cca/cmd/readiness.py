@@ -20,11 +20,12 @@ ready, 1 warnings, 2 not ready, 3 cannot check (see
 docs/operator-guide.md).
 """
 
+import argparse
 import os
 import sys
 
 
-def config_file_problem(path):
+def config_file_problem(path: str) -> str | None:
     """Why ``path`` cannot be a configuration file, or None."""
     if not os.path.exists(path):
         return '%s does not exist' % path
@@ -42,7 +43,7 @@ def config_file_problem(path):
     return None
 
 
-def main(args):
+def main(args: argparse.Namespace) -> int:
     from oslo_config import cfg
     from oslo_upgradecheck import upgradecheck
 

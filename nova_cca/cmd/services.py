@@ -25,39 +25,41 @@ import sys
 import nova_cca
 
 
-def _run(nova_command):
+def _run(nova_command: str) -> int | None:
     module = importlib.import_module('nova.cmd.%s' % nova_command)
     nova_cca.activate()
     return module.main()
 
 
-def conductor():
+def conductor() -> int | None:
     return _run('conductor')
 
 
-def scheduler():
+def scheduler() -> int | None:
     return _run('scheduler')
 
 
-def compute():
+def compute() -> int | None:
     """nova-compute (``compute_driver = libvirt_cca.LibvirtCCADriver``)."""
     return _run('compute')
 
 
-def manage():
+def manage() -> int | None:
     return _run('manage')
 
 
-def status():
-    """nova-status with nova-cca's check (``nova-cca-status upgrade
-    check``, nova_cca.cmd.status)."""
+def status() -> int:
+    """nova-status with nova-cca's check.
+
+    ``nova-cca-status upgrade check``, nova_cca.cmd.status.
+    """
     importlib.import_module('nova.cmd.status')
     nova_cca.activate()
     from nova_cca.cmd import status as realm_status
     return realm_status.main()
 
 
-def api(argv=None):
+def api(argv: list[str] | None = None) -> None:
     """A development server for the activated compute API.
 
     Production deployments serve ``nova_cca.wsgi.osapi_compute:application``

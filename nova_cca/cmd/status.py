@@ -43,10 +43,12 @@ NOVA_WSGI_MODULES = ('nova.wsgi.osapi_compute', 'nova.wsgi.metadata')
 ACTIVATED_PREFIXES = ('nova-cca-', 'nova_cca.')
 
 
-def _command_lines(proc='/proc'):
-    """{pid: [argv...]} of this host's processes (unreadable ones left
-    out)."""
-    lines = {}
+def _command_lines(proc: str = '/proc') -> dict[int, list[str]]:
+    """{pid: [argv...]} of this host's processes.
+
+    Unreadable ones are left out.
+    """
+    lines: dict[int, list[str]] = {}
     try:
         pids = [name for name in os.listdir(proc) if name.isdigit()]
     except OSError:
@@ -63,7 +65,8 @@ def _command_lines(proc='/proc'):
     return lines
 
 
-def unactivated_nova_processes(command_lines):
+def unactivated_nova_processes(
+        command_lines: dict[int, list[str]]) -> list[tuple[int, str]]:
     """[(pid, what)] of Nova services that run without nova-cca.
 
     A service is a Nova command (``nova-conductor`` ...) run directly or
@@ -85,7 +88,7 @@ def unactivated_nova_processes(command_lines):
     return found
 
 
-def _check_activation(proc='/proc'):
+def _check_activation(proc: str = '/proc') -> upgradecheck.Result:
     found = unactivated_nova_processes(_command_lines(proc))
     if not found:
         return upgradecheck.Result(upgradecheck.Code.SUCCESS)
@@ -109,7 +112,7 @@ class RealmUpgradeCommands(nova_status.UpgradeCommands):
 CATEGORIES = {'upgrade': RealmUpgradeCommands}
 
 
-def main():
+def main() -> int:
     """``nova-cca-status``; nova-cca is active (nova_cca.cmd.services)."""
     conf = nova_status.CONF
     conf.register_cli_opt(cfg.SubCommandOpt(

@@ -20,10 +20,16 @@ Operations that restart the realm from its disk (stop/start, reboot, cold
 migration, resize, rebuild, evacuate, shelve/unshelve) keep working.
 """
 
+from typing import TYPE_CHECKING
+
 from nova import exception
 
 from nova_cca.i18n import _
 from nova_cca.virt import model
+
+
+if TYPE_CHECKING:
+    from nova import objects
 
 #: compute API methods refused for realms, with the action name reported.
 REFUSED_OPERATIONS = {
@@ -41,7 +47,7 @@ class RealmOperationRefused(exception.InstanceInvalidState):
     """
 
 
-def refuse_for_realm(instance, operation):
+def refuse_for_realm(instance: 'objects.Instance', operation: str) -> None:
     """Raise RealmOperationRefused when ``instance`` is a realm."""
     if model.is_realm(instance.flavor, instance.image_meta):
         raise RealmOperationRefused(

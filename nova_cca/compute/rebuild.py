@@ -25,6 +25,8 @@ server instead. A rebuild that involves no realm on either side is Nova's
 alone.
 """
 
+from typing import Any
+
 from nova import exception
 from nova import objects
 
@@ -42,12 +44,13 @@ class EncryptionRequestChanged(exception.ImageUnacceptable):
     """
 
 
-def _properties(image_meta):
+def _properties(image_meta: 'objects.ImageMeta') -> dict[str, Any]:
     props = image_meta.properties
     return {key: props.get(key) for key in request.REQUEST_PROPERTIES}
 
 
-def check_new_image(instance, flavor, image):
+def check_new_image(instance: 'objects.Instance', flavor: 'objects.Flavor',
+                    image: dict[str, Any]) -> None:
     """Refuse a new ``image`` whose request differs from the server's.
 
     :param instance: the server (its current image is
@@ -92,11 +95,12 @@ def check_new_image(instance, flavor, image):
                    ', '.join(request.REQUEST_PROPERTIES))))
 
 
-def _shown(value):
+def _shown(value: Any) -> Any:
     return 'unset' if value is None else value
 
 
-def keeps_allocation_after_failure(instance, host, node, node_type):
+def keeps_allocation_after_failure(instance: 'objects.Instance', host: str,
+                                   node: str, node_type: str) -> bool:
     """Whether a realm keeps its allocation after its rebuild failed here.
 
     When a rebuild on the server's own host fails, Nova's error path

@@ -21,13 +21,21 @@ is scheduled again by Nova and stays allowed. A server that is not a realm
 is Nova's alone.
 """
 
+from typing import TYPE_CHECKING
+
 from nova import exception
 
 from nova_cca.i18n import _
 from nova_cca.virt import measurement
 
 
-def _realm_request_or_none(flavor, image_meta):
+if TYPE_CHECKING:
+    from nova import objects
+
+
+def _realm_request_or_none(flavor: 'objects.Flavor',
+                           image_meta: 'objects.ImageMeta'
+                           ) -> measurement.RealmRequest | None:
     # Nova refuses an invalid flavor/image pair itself, in its own words
     try:
         return measurement.realm_request(flavor, image_meta)
@@ -35,7 +43,9 @@ def _realm_request_or_none(flavor, image_meta):
         return None
 
 
-def check_new_flavor(current_flavor, new_flavor, image_meta):
+def check_new_flavor(current_flavor: 'objects.Flavor',
+                     new_flavor: 'objects.Flavor',
+                     image_meta: 'objects.ImageMeta') -> None:
     """Refuse a new flavor that changes how a realm is measured.
 
     Called with both flavors and the server's image when the flavor

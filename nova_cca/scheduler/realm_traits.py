@@ -45,6 +45,8 @@ nova-scheduler only:
 A request that is not a realm request is never changed.
 """
 
+from typing import TYPE_CHECKING
+
 from nova import objects
 from nova.scheduler import request_filter
 from nova.scheduler import utils as scheduler_utils
@@ -55,10 +57,14 @@ from nova_cca import glossary
 from nova_cca.virt import measurement
 from nova_cca.virt import model
 
+if TYPE_CHECKING:
+    from nova import context as nova_context
+    from oslo_config import cfg
+
 LOG = logging.getLogger(__name__)
 
 
-def asks_on_root(conf=None):
+def asks_on_root(conf: 'cfg.ConfigOpts | None' = None) -> bool:
     """Does this scheduler ask for realm traits on the root provider?
 
     ``[arm_cca] scheduler_root_traits`` when set; unset, it follows
@@ -72,13 +78,14 @@ def asks_on_root(conf=None):
     return conf.arm_cca.provider_layout == glossary.ROOT_LAYOUT
 
 
-def is_root_trait(trait):
+def is_root_trait(trait: str) -> bool:
     """A trait a realm host carries on its root in the ``root`` layout."""
     return (glossary.is_realm_trait(trait) or
             trait == glossary.STATELESS_FIRMWARE_TRAIT)
 
 
-def realm_root_traits(resource_request):
+def realm_root_traits(
+        resource_request: 'scheduler_utils.ResourceRequest') -> set[str]:
     """The unsuffixed group's traits to ask on the root, for a realm.
 
     ``resource_request`` is the ``nova.scheduler.utils.ResourceRequest``
@@ -103,7 +110,9 @@ def realm_root_traits(resource_request):
 
 
 @request_filter.trace_request_filter
-def require_realm_traits_on_root(ctxt, request_spec):
+def require_realm_traits_on_root(ctxt: 'nova_context.RequestContext',
+                                 request_spec: 'objects.RequestSpec'
+                                 ) -> bool:
     """Scheduler request filter: a realm's root traits in root_required.
 
     Runs in Nova's ``process_reqspec`` before the Placement request is
@@ -122,7 +131,7 @@ def require_realm_traits_on_root(ctxt, request_spec):
     return True
 
 
-def _is_realm_spec(request_spec):
+def _is_realm_spec(request_spec: 'objects.RequestSpec') -> bool:
     # the image as Nova's ResourceRequest.from_request_spec takes it
     image = request_spec.image if 'image' in request_spec else None
     if image is None:
@@ -130,7 +139,9 @@ def _is_realm_spec(request_spec):
     return model.is_realm(request_spec.flavor, image)
 
 
-def add_measurement_traits(resource_request, flavor, image):
+def add_measurement_traits(
+        resource_request: 'scheduler_utils.ResourceRequest',
+        flavor: 'objects.Flavor', image: 'objects.ImageMeta') -> None:
     """Require the traits of a realm's measurement settings.
 
     Runs after Nova translated the memory-encryption request into
@@ -143,7 +154,9 @@ def add_measurement_traits(resource_request, flavor, image):
         resource_request._add_trait(trait, 'required')
 
 
-def drop_traits_required_on_root(request_spec, resource_request):
+def drop_traits_required_on_root(
+        request_spec: 'objects.RequestSpec',
+        resource_request: 'scheduler_utils.ResourceRequest') -> set[str]:
     """Remove from the unsuffixed group what the filter required on the root.
 
     Only the realm root traits found in ``request_spec.root_required`` go;

@@ -41,13 +41,20 @@ request that cannot be honoured is refused with the offending key, never
 dropped.
 """
 
+from collections.abc import Iterable
 import dataclasses
+from typing import Any
+from typing import TYPE_CHECKING
 
 from nova import exception
 from oslo_utils import strutils
 
 from nova_cca import glossary
 from nova_cca.i18n import _
+
+
+if TYPE_CHECKING:
+    from nova import objects
 
 #: the measurement settings, as the part after ``hw:``/``hw_``
 ALGO_SETTING = 'cca_measurement_algo'
@@ -65,11 +72,11 @@ PERSONALIZATION_SOURCES = (PERSONALIZATION_UUID,)
 RPV_METADATA_KEY = 'cca_personalization_value'
 
 
-def flavor_key(setting):
+def flavor_key(setting: str) -> str:
     return 'hw:' + setting
 
 
-def image_key(setting):
+def image_key(setting: str) -> str:
     return 'hw_' + setting
 
 
@@ -88,7 +95,7 @@ class RealmRequest:
     personalization: str | None = None
     measurement_log: bool = False
 
-    def required_traits(self):
+    def required_traits(self) -> list[str]:
         """Traits a host needs for this request, the realm trait first."""
         traits = [glossary.REALM_TRAIT]
         if self.measurement_algo:
@@ -100,23 +107,25 @@ class RealmRequest:
         return traits
 
 
-def _flavor_value(flavor, setting):
+def _flavor_value(flavor: 'objects.Flavor', setting: str) -> Any:
     specs = flavor.get('extra_specs', {}) or {}
     return specs.get(flavor_key(setting))
 
 
-def _image_value(image_meta, setting):
+def _image_value(image_meta: 'objects.ImageMeta', setting: str) -> Any:
     return image_meta.properties.get(image_key(setting))
 
 
-def _label(flavor, image_meta):
+def _label(flavor: 'objects.Flavor',
+           image_meta: 'objects.ImageMeta') -> tuple[str, str]:
     # only for messages: a flavor may be a dict, its name unset
     name = image_meta.name if 'name' in image_meta else None
     image = name or (image_meta.id if 'id' in image_meta else '<no-id>')
     return 'flavor %s' % flavor.get('name'), 'image %s' % image
 
 
-def asks_for_settings(flavor, image_meta):
+def asks_for_settings(flavor: 'objects.Flavor',
+                      image_meta: 'objects.ImageMeta') -> bool:
     """Whether the flavor or the image names any measurement setting.
 
     Looks at the keys only (the extra specs and image properties Nova
@@ -128,7 +137,7 @@ def asks_for_settings(flavor, image_meta):
                props.get(image_key(s)) is not None for s in SETTINGS)
 
 
-def _parse(setting, key, value):
+def _parse(setting: str, key: str, value: Any) -> Any:
     """The value of one setting, or FlavorImageConflict naming ``key``."""
     if value is None:
         return None
@@ -156,13 +165,15 @@ def _parse(setting, key, value):
         ) from None
 
 
-def requested_settings(flavor, image_meta):
+def requested_settings(flavor: 'objects.Flavor',
+                       image_meta: 'objects.ImageMeta'
+                       ) -> dict[str, Any]:
     """{setting: value} the flavor and image ask for, checked.
 
     :raises: FlavorImageConflict for an invalid value or a flavor and
         image that ask for different values, naming both keys.
     """
-    settings = {}
+    settings: dict[str, Any] = {}
     for setting in SETTINGS:
         by_flavor = _parse(setting, flavor_key(setting),
                            _flavor_value(flavor, setting))
@@ -182,7 +193,8 @@ def requested_settings(flavor, image_meta):
     return settings
 
 
-def check_request(flavor, image_meta, mem_enc_config):
+def check_request(flavor: 'objects.Flavor', image_meta: 'objects.ImageMeta',
+                  mem_enc_config: Any) -> None:
     """Refuse measurement settings that are invalid or not for a realm.
 
     ``mem_enc_config`` is what Nova's ``get_mem_encryption_constraint``
@@ -213,7 +225,8 @@ def check_request(flavor, image_meta, mem_enc_config):
                 'no memory encryption'))
 
 
-def realm_request(flavor, image_meta):
+def realm_request(flavor: 'objects.Flavor',
+                  image_meta: 'objects.ImageMeta') -> RealmRequest | None:
     """The :class:`RealmRequest` of a flavor and image, None if no realm.
 
     The one comparable value of "how this realm is measured": the
@@ -236,7 +249,8 @@ def realm_request(flavor, image_meta):
         measurement_log=bool(settings.get(LOG_SETTING)))
 
 
-def required_traits(flavor, image_meta):
+def required_traits(flavor: 'objects.Flavor',
+                    image_meta: 'objects.ImageMeta') -> list[str]:
     """Traits a host needs to run this flavor and image; [] if no realm.
 
     The realm trait, plus one trait per measurement setting the user asked
@@ -246,7 +260,9 @@ def required_traits(flavor, image_meta):
     return request.required_traits() if request else []
 
 
-def host_traits(measurement_algos, personalization_value, measurement_log):
+def host_traits(measurement_algos: Iterable[str],
+                personalization_value: str | None,
+                measurement_log: bool) -> list[str]:
     """Measurement traits of a realm host (beyond the realm trait).
 
     :param measurement_algos: algorithms libvirt advertises
@@ -261,7 +277,8 @@ def host_traits(measurement_algos, personalization_value, measurement_log):
     return traits
 
 
-def refuse_change(current, new, operation):
+def refuse_change(current: RealmRequest | None, new: RealmRequest | None,
+                  operation: str) -> None:
     """Refuse an operation that would change how a realm is measured.
 
     :param current: the server's :class:`RealmRequest` (or None)
@@ -283,5 +300,5 @@ def refuse_change(current, new, operation):
         (operation, ', '.join(changes)))
 
 
-def _shown(value):
+def _shown(value: Any) -> str:
     return 'unset' if value is None else str(value).lower()

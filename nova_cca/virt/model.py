@@ -20,6 +20,8 @@ A realm is requested like every other confidential guest in Nova, with
 differs from an SEV or TDX one and refuses images a realm cannot boot.
 """
 
+from typing import TYPE_CHECKING
+
 from nova import exception
 from nova.objects import fields
 from nova.virt import hardware
@@ -28,17 +30,22 @@ from oslo_utils import strutils
 from nova_cca import glossary
 from nova_cca.i18n import _
 
+
+if TYPE_CHECKING:
+    from nova import objects
+
 REALM_MACHINE_TYPE = 'virt'
 REALM_FIRMWARE_TYPE = fields.FirmwareType.UEFI
 
 
-def is_realm(flavor, image_meta):
+def is_realm(flavor: 'objects.Flavor',
+             image_meta: 'objects.ImageMeta') -> bool:
     """True when the flavor and image ask for an Arm CCA realm."""
     config = hardware.get_mem_encryption_constraint(flavor, image_meta)
     return config is not None and config.model == glossary.ARM_CCA
 
 
-def _image_label(image_meta):
+def _image_label(image_meta: 'objects.ImageMeta') -> str:
     name = image_meta.name if 'name' in image_meta else None
     image_id = image_meta.id if 'id' in image_meta else '<no-id>'
     return '%s (%s)' % (name, image_id) if name else image_id
@@ -60,7 +67,9 @@ class RealmEncryptionConfig(hardware.MemEncryptionConfig):
     required_machine_type = REALM_MACHINE_TYPE
     needs_stateless_firmware = True
 
-    def check_constraints(self, image_meta, machine_type, requesters):
+    def check_constraints(self, image_meta: 'objects.ImageMeta',
+                          machine_type: str | None,
+                          requesters: list[str]) -> None:
         """Refuse what a realm cannot be, naming the offending key and value.
 
         :raises: FlavorImageConflict for a non-aarch64 architecture or a
@@ -108,7 +117,7 @@ class RealmEncryptionConfig(hardware.MemEncryptionConfig):
                  strutils.bool_from_string(stateless)))
 
     @staticmethod
-    def _is_virt_machine(mach_type):
+    def _is_virt_machine(mach_type: str) -> bool:
         # 'virt' or a versioned 'virt-9.2'
         return mach_type == REALM_MACHINE_TYPE or mach_type.startswith(
             REALM_MACHINE_TYPE + '-')

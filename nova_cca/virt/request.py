@@ -21,13 +21,19 @@ declared architecture Nova's default stays.
 """
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 from nova.virt import hardware
 
 from nova_cca import glossary
 
 
-def implied_model(flavor, image_meta):
+if TYPE_CHECKING:
+    from nova import objects
+
+
+def implied_model(flavor: 'objects.Flavor',
+                  image_meta: 'objects.ImageMeta') -> str | None:
     """The model a request implies without naming one, or None.
 
     Returns ``arm-cca`` when the image declares ``hw_architecture=aarch64``
@@ -46,7 +52,9 @@ def implied_model(flavor, image_meta):
     return glossary.ARM_CCA
 
 
-def with_implied_model(flavor, image_meta):
+def with_implied_model(flavor: 'objects.Flavor',
+                       image_meta: 'objects.ImageMeta'
+                       ) -> 'objects.ImageMeta':
     """``image_meta`` with the implied model set, or unchanged."""
     implied = implied_model(flavor, image_meta)
     if implied is None:
@@ -65,9 +73,9 @@ class EncryptionRequest:
     per-realm choice (the measurement algorithm) becomes another field.
     """
 
-    model: str = None
+    model: str | None = None
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.model or 'no memory encryption'
 
 
@@ -76,7 +84,9 @@ REQUEST_PROPERTIES = ('hw_mem_encryption', 'hw_mem_encryption_model',
                       'hw_architecture')
 
 
-def encryption_request(flavor, image_meta):
+def encryption_request(flavor: 'objects.Flavor',
+                       image_meta: 'objects.ImageMeta'
+                       ) -> EncryptionRequest:
     """The :class:`EncryptionRequest` of ``flavor`` + ``image_meta``."""
     config = hardware.get_mem_encryption_constraint(flavor, image_meta)
     return EncryptionRequest(config.model if config is not None else None)

@@ -19,6 +19,9 @@ RFC series and its forks define it (see docs/operator-guide.md). An
 optional child is written only when the host advertises it.
 """
 
+from collections.abc import Collection
+from typing import Any
+
 from lxml import etree
 from nova import exception
 from nova.virt.libvirt import config as vconfig
@@ -32,16 +35,16 @@ class LibvirtConfigGuestRealmLaunchSecurity(vconfig.LibvirtConfigObject):
 
     SECTYPE = glossary.LAUNCH_SECURITY_TYPE
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(root_name='launchSecurity', **kwargs)
         #: 'sha256' or 'sha512'; None lets the platform choose
-        self.measurement_algo = None
+        self.measurement_algo: str | None = None
         #: base64 of 64 bytes; None for none
-        self.personalization_value = None
+        self.personalization_value: str | None = None
         #: True/False: measurement-log='yes'/'no'; None to leave it out
-        self.measurement_log = None
+        self.measurement_log: bool | None = None
 
-    def format_dom(self):
+    def format_dom(self) -> etree._Element:
         root = super().format_dom()
         root.set('type', self.SECTYPE)
         if self.measurement_log is not None:
@@ -55,11 +58,11 @@ class LibvirtConfigGuestRealmLaunchSecurity(vconfig.LibvirtConfigObject):
         return root
 
     @staticmethod
-    def _text_child(root, tag, text):
+    def _text_child(root: etree._Element, tag: str, text: Any) -> None:
         child = etree.SubElement(root, tag)
         child.text = str(text)
 
-    def parse_dom(self, xmldoc):
+    def parse_dom(self, xmldoc: etree._Element) -> None:
         super().parse_dom(xmldoc)
         if xmldoc.get('type') != self.SECTYPE:
             raise ValueError("launchSecurity type is %r, expected %r"
@@ -74,7 +77,9 @@ class RealmSettingUnavailable(exception.NovaException):
     msg_fmt = ('This host cannot start the realm as asked: %(reason)s')
 
 
-def choose_measurement_algo(configured, advertised, requested=None):
+def choose_measurement_algo(configured: str | None,
+                            advertised: Collection[str],
+                            requested: str | None = None) -> str | None:
     """The ``measurement-algo`` to write, or None to omit the element.
 
     The user's choice (``requested``) comes first and must be advertised.

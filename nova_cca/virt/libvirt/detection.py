@@ -30,6 +30,7 @@ Parsing never raises.
 """
 
 import dataclasses
+from typing import Any
 
 from lxml import etree
 from nova.virt.libvirt import config as vconfig
@@ -48,10 +49,10 @@ class RealmCapability:
     reason: str = ''
 
     @classmethod
-    def unsupported(cls, reason):
+    def unsupported(cls, reason: str) -> 'RealmCapability':
         return cls(False, (), reason)
 
-    def merge(self, other):
+    def merge(self, other: 'RealmCapability') -> 'RealmCapability':
         """Support if either supports; union of the algorithms, in order."""
         if not other.supported:
             return self if self.supported else other
@@ -65,15 +66,15 @@ class RealmCapability:
 class LibvirtConfigDomainCapsFeatureCCA(vconfig.LibvirtConfigObject):
     """``<features><cca supported='yes|no'>`` of domain capabilities."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(root_name='cca', **kwargs)
         self.supported = False
         #: the ``supported`` attribute as libvirt wrote it (None: absent)
-        self.supported_value = None
+        self.supported_value: str | None = None
         #: the listed measurement algorithms, in libvirt's order
-        self.measurement_algos = []
+        self.measurement_algos: list[str] = []
 
-    def parse_dom(self, xmldoc):
+    def parse_dom(self, xmldoc: etree._Element) -> None:
         super().parse_dom(xmldoc)
         self.supported_value = xmldoc.get('supported')
         self.supported = self.supported_value == 'yes'
@@ -88,7 +89,8 @@ class LibvirtConfigDomainCapsFeatureCCA(vconfig.LibvirtConfigObject):
 FEATURES = {'cca': LibvirtConfigDomainCapsFeatureCCA}
 
 
-def parse_features(xmldoc):
+def parse_features(
+        xmldoc: etree._Element) -> list[vconfig.LibvirtConfigObject]:
     """The nova-cca feature objects of one ``<features>`` element."""
     features = []
     for c in xmldoc:
@@ -100,7 +102,7 @@ def parse_features(xmldoc):
     return features
 
 
-def unsupported_host_arch(host_arch):
+def unsupported_host_arch(host_arch: str | None) -> RealmCapability | None:
     """The verdict for a host that cannot run realms, or None on aarch64.
 
     The one architecture check of nova-cca.
@@ -112,14 +114,15 @@ def unsupported_host_arch(host_arch):
         % (host_arch, glossary.AARCH64))
 
 
-def _feature(caps, cls):
+def _feature(caps: vconfig.LibvirtConfigDomainCaps, cls: type) -> Any:
     for feature in caps.features:
         if isinstance(feature, cls):
             return feature
     return None
 
 
-def realm_capability(caps):
+def realm_capability(
+        caps: vconfig.LibvirtConfigDomainCaps) -> RealmCapability:
     """The RealmCapability a parsed LibvirtConfigDomainCaps states."""
     cca = _feature(caps, LibvirtConfigDomainCapsFeatureCCA)
     if cca is not None and cca.supported:
@@ -147,7 +150,9 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True,
                           huge_tree=False)
 
 
-def parse_domain_capabilities(xml, host_arch=glossary.AARCH64):
+def parse_domain_capabilities(
+        xml: str | bytes,
+        host_arch: str | None = glossary.AARCH64) -> RealmCapability:
     """Return the RealmCapability one domain-capabilities document states.
 
     Makes sure Nova's parser reads ``<cca>``
@@ -169,7 +174,8 @@ def parse_domain_capabilities(xml, host_arch=glossary.AARCH64):
     return parse_domain_capabilities_dom(root)
 
 
-def parse_domain_capabilities_dom(root):
+def parse_domain_capabilities_dom(
+        root: etree._Element | None) -> RealmCapability:
     """Like parse_domain_capabilities, for an already parsed element."""
     if root is None or root.tag != 'domainCapabilities':
         return RealmCapability.unsupported(

@@ -24,6 +24,10 @@ UEFI firmware, Nova's ``<node>_arm_cca`` child in the ``child`` layout)
 follows from the model's properties in Nova's own code.
 """
 
+from typing import Any
+from typing import NoReturn
+from typing import TYPE_CHECKING
+
 from nova import context as nova_context
 from nova.virt.libvirt import driver as libvirt_driver
 from nova.virt.libvirt import vif as libvirt_vif
@@ -39,6 +43,11 @@ from nova_cca.virt import measurement
 from nova_cca.virt import model
 from nova_cca_attest import personalization
 
+if TYPE_CHECKING:
+    from nova.compute import provider_tree as nova_provider_tree
+    from nova import objects
+    from nova.virt.libvirt import config as vconfig
+
 LOG = logging.getLogger(__name__)
 
 
@@ -47,7 +56,7 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
     #: the libvirt Host class this driver runs on
     host_class = realm_host.RealmHost
 
-    def __init__(self, virtapi, read_only=False):
+    def __init__(self, virtapi: Any, read_only: bool = False) -> None:
         super().__init__(virtapi, read_only)
         self._host = self.host_class(
             self._uri(), read_only,
@@ -55,13 +64,13 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
             conn_event_handler=self._handle_conn_event)
         self.vif_driver = libvirt_vif.LibvirtGenericVIFDriver(self._host)
         #: {layout name: RealmLayout}, see _realm_layout()
-        self._realm_layouts = {}
+        self._realm_layouts: dict[str, realm_tree.RealmLayout] = {}
 
-    def init_host(self, host):
+    def init_host(self, host: str) -> None:
         super().init_host(host)
         self._warn_about_unadvertised_algo()
 
-    def _warn_about_unadvertised_algo(self):
+    def _warn_about_unadvertised_algo(self) -> None:
         configured = self._host.conf.arm_cca.default_measurement_algo
         capability = self._host.realm_capability
         if (configured and capability.supported and
@@ -73,12 +82,14 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
                 configured,
                 ', '.join(capability.measurement_algos) or 'no algorithms')
 
-    def _is_supported_mem_encryption_model(self, me_model):
+    def _is_supported_mem_encryption_model(self, me_model: str) -> bool:
         if me_model == glossary.ARM_CCA:
             return self._host.supports_arm_cca
         return super()._is_supported_mem_encryption_model(me_model)
 
-    def _guest_configure_mem_encryption(self, instance, guest, me_model):
+    def _guest_configure_mem_encryption(
+            self, instance: 'objects.Instance',
+            guest: 'vconfig.LibvirtConfigGuest', me_model: str) -> None:
         if me_model != glossary.ARM_CCA:
             return super()._guest_configure_mem_encryption(
                 instance, guest, me_model)
@@ -88,7 +99,9 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
         # it read-only and refuses extra loader attributes before 9.2.
         guest.launch_security = self._realm_launch_security(instance)
 
-    def _realm_launch_security(self, instance):
+    def _realm_launch_security(
+            self, instance: 'objects.Instance'
+    ) -> realm_guest.LibvirtConfigGuestRealmLaunchSecurity:
         """The realm's launchSecurity, as its flavor and image ask.
 
         A setting this host cannot honour (the scheduler should not have
@@ -122,7 +135,8 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
         return launch_security
 
     @staticmethod
-    def _show_personalization_value(instance, value):
+    def _show_personalization_value(instance: 'objects.Instance',
+                                    value: str | None) -> None:
         """Let the owner read the realm's RPV in its server metadata.
 
         ``value`` None removes a key a realm without an RPV still shows,
@@ -141,7 +155,10 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
 
     # Placement
 
-    def update_provider_tree(self, provider_tree, nodename, allocations=None):
+    def update_provider_tree(
+            self, provider_tree: 'nova_provider_tree.ProviderTree',
+            nodename: str, allocations: dict[str, Any] | None = None
+    ) -> None:
         slots = self._host.max_realms
         self._realm_layout().update(
             provider_tree, nodename, allocations, slots=slots,
@@ -149,7 +166,7 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
             nova_update=lambda: super(LibvirtCCADriver, self)
             .update_provider_tree(provider_tree, nodename, allocations))
 
-    def _realm_layout(self):
+    def _realm_layout(self) -> realm_tree.RealmLayout:
         """The layout object for [arm_cca] provider_layout (one per name
         and service start).
         """
@@ -158,8 +175,9 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
             self._realm_layouts[name] = realm_tree.layout(name)
         return self._realm_layouts[name]
 
-    def _is_reshape_needed_memory_encryption_on_root(self, provider_tree,
-                                                     nodename):
+    def _is_reshape_needed_memory_encryption_on_root(
+            self, provider_tree: 'nova_provider_tree.ProviderTree',
+            nodename: str) -> bool:
         # Realm slots on the root (offered, or kept reserved for running
         # realms) are nova-cca's 'root' layout, not the pre-2025.2 SEV
         # inventory Nova moves to a child.
@@ -172,8 +190,11 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
 
     # lifecycle
 
-    def _get_guest_xml(self, context, instance, network_info, disk_info,
-                       image_meta, *args, **kwargs):
+    def _get_guest_xml(self, context: 'nova_context.RequestContext',
+                       instance: 'objects.Instance', network_info: Any,
+                       disk_info: dict[str, Any],
+                       image_meta: 'objects.ImageMeta', *args: Any,
+                       **kwargs: Any) -> str:
         # Every start of a guest (spawn: boot, rebuild, evacuate, unshelve;
         # hard reboot; rescue; finish of a resize, migration or its revert)
         # writes its XML here first.
@@ -181,7 +202,10 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
         return super()._get_guest_xml(context, instance, network_info,
                                       disk_info, image_meta, *args, **kwargs)
 
-    def _check_realm_can_run(self, context, instance, image_meta):
+    def _check_realm_can_run(self,
+                             context: 'nova_context.RequestContext | None',
+                             instance: 'objects.Instance',
+                             image_meta: 'objects.ImageMeta') -> None:
         """Raise RealmCannotRun for a realm without CCA or slot here.
 
         Nova builds a plain guest when the host has no memory encryption;
@@ -193,12 +217,13 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
             return
         host = self._host.get_hostname()
 
-        def refuse(reason):
+        def refuse(reason: str) -> NoReturn:
             raise realm_slot.RealmCannotRun(
                 instance_uuid=instance.uuid, host=host, reason=reason)
 
         capability = self._host.realm_capability
-        allocations, tree = None, set()
+        allocations: dict[str, Any] | None = None
+        tree: set[str] = set()
         if capability.supported:
             context = context or nova_context.get_admin_context()
             reportclient = self.virtapi.reportclient
@@ -215,7 +240,8 @@ class LibvirtCCADriver(libvirt_driver.LibvirtDriver):
         if reason:
             refuse(reason)
 
-    def suspend(self, context, instance):
+    def suspend(self, context: 'nova_context.RequestContext',
+                instance: 'objects.Instance') -> None:
         # The API refuses this first; a cold snapshot of a running guest
         # (live snapshots disabled) reaches here too and must not try to
         # save realm memory.

@@ -24,6 +24,9 @@ answers the per-model hooks of Nova's
 ``<node>_arm_cca`` child provider.
 """
 
+from typing import Any
+from typing import TYPE_CHECKING
+
 from nova.db import constants as db_const
 from nova.virt.libvirt import host
 from oslo_log import log as logging
@@ -33,6 +36,9 @@ from nova_cca import conf as _conf  # noqa: F401  registers [arm_cca]
 from nova_cca import glossary
 from nova_cca.virt.libvirt import detection
 from nova_cca.virt import measurement
+
+if TYPE_CHECKING:
+    from oslo_config import cfg
 
 CONF = nova.conf.CONF
 LOG = logging.getLogger(__name__)
@@ -50,19 +56,23 @@ class RealmHost(host.Host):
     from them is cached too, and logged once.
     """
 
-    def __init__(self, *args, conf=None, **kwargs):
+    def __init__(self, *args: Any, conf: 'cfg.ConfigOpts | None' = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         #: the configuration [arm_cca] is read from (nova.conf by default)
         self.conf = conf if conf is not None else CONF
-        self._realm_capability = None
+        self._realm_capability: detection.RealmCapability | None = None
         #: {arch: libvirt's error} for domain capabilities it refused
-        self._domain_caps_errors = {}
+        self._domain_caps_errors: dict[str | None, str] = {}
 
-    def _host_arch(self):
+    def _host_arch(self) -> str:
         return self.get_capabilities().host.cpu.arch
 
-    def _get_domain_capabilities(self, emulator_bin=None, arch=None,
-                                 machine_type=None, virt_type=None, flags=0):
+    def _get_domain_capabilities(self, emulator_bin: str | None = None,
+                                 arch: str | None = None,
+                                 machine_type: str | None = None,
+                                 virt_type: str | None = None,
+                                 flags: int = 0) -> Any:
         """Nova's, remembering why an architecture has none.
 
         Nova skips an architecture whose domain capabilities libvirt
@@ -92,7 +102,7 @@ class RealmHost(host.Host):
             raise host.libvirt.libvirtError(reason) from e
 
     @property
-    def realm_capability(self):
+    def realm_capability(self) -> detection.RealmCapability:
         """The host's realm capability.
 
         A :class:`~nova_cca.virt.libvirt.detection.RealmCapability`.
@@ -110,7 +120,7 @@ class RealmHost(host.Host):
             self._realm_capability = capability
         return self._realm_capability
 
-    def _detect_realm_capability(self):
+    def _detect_realm_capability(self) -> detection.RealmCapability:
         try:
             refused = detection.unsupported_host_arch(self._host_arch())
             if refused is not None:
@@ -124,29 +134,30 @@ class RealmHost(host.Host):
             return detection.RealmCapability.unsupported(
                 'libvirt reports no domain capabilities for aarch64 guests%s'
                 % (': %s' % error if error else ''))
-        verdict = None
+        verdict: detection.RealmCapability | None = None
         for caps in by_machine.values():
             realm = detection.realm_capability(caps)
             verdict = realm if verdict is None else verdict.merge(realm)
+        assert verdict is not None  # by_machine is not empty
         return verdict
 
     @property
-    def supports_arm_cca(self):
+    def supports_arm_cca(self) -> bool:
         return self.realm_capability.supported
 
     @property
-    def max_realms(self):
+    def max_realms(self) -> int:
         """Realm slots: [arm_cca] max_guests, or unlimited when unset."""
         if not self.supports_arm_cca:
             return 0
         max_guests = self.conf.arm_cca.max_guests
         return UNLIMITED_REALMS if max_guests is None else max_guests
 
-    def _get_mem_encryption_slots_arm_cca(self):
+    def _get_mem_encryption_slots_arm_cca(self) -> int:
         return self.max_realms
 
     @property
-    def realm_traits(self):
+    def realm_traits(self) -> list[str]:
         """The traits of a realm host: the CCA trait, one per measurement
         algorithm libvirt lists, and those of the realm settings the
         deployer enables ([arm_cca] personalization_value,
@@ -155,7 +166,7 @@ class RealmHost(host.Host):
         return [glossary.REALM_TRAIT] + self.measurement_traits
 
     @property
-    def measurement_traits(self):
+    def measurement_traits(self) -> list[str]:
         """Traits for the algorithms libvirt advertises and the realm
         settings the deployer enables.
         """
@@ -164,16 +175,16 @@ class RealmHost(host.Host):
             self.realm_capability.measurement_algos,
             options.personalization_value, options.measurement_log)
 
-    def _get_mem_encryption_traits_arm_cca(self):
+    def _get_mem_encryption_traits_arm_cca(self) -> list[str]:
         # Nova's per-model hook (get_mem_encryption_inventories)
         return self.realm_traits
 
     @property
-    def realm_layout(self):
+    def realm_layout(self) -> str:
         """'root' or 'child' ([arm_cca] provider_layout)."""
         return self.conf.arm_cca.provider_layout
 
-    def get_mem_encryption_inventories(self):
+    def get_mem_encryption_inventories(self) -> dict[str, Any]:
         inventories = super().get_mem_encryption_inventories()
         if self.realm_layout == glossary.ROOT_LAYOUT:
             # realm slots go on the compute node provider (the driver puts
@@ -183,5 +194,5 @@ class RealmHost(host.Host):
         return inventories
 
     @property
-    def supports_mem_encryption(self):
+    def supports_mem_encryption(self) -> bool:
         return super().supports_mem_encryption or self.supports_arm_cca

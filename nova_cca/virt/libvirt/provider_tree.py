@@ -26,35 +26,50 @@ The driver calls :meth:`RealmLayout.update` from
 (``nova_update``), because Nova rewrites the root provider's inventory.
 """
 
+from collections.abc import Callable
+from collections.abc import Collection
+from typing import Any
+from typing import TYPE_CHECKING
+
 from nova import exception
 from oslo_log import log as logging
 
 from nova_cca import glossary
 
+if TYPE_CHECKING:
+    from nova.compute import provider_tree as nova_tree
+
 LOG = logging.getLogger(__name__)
 
+#: a host's allocations as update_provider_tree() gets them in a reshape:
+#: ``{consumer: {'allocations': {rp_uuid: {'resources': {rc: n}}}}}``
+Allocations = dict[str, Any]
 
-def realm_inventory(total):
+
+def realm_inventory(total: int) -> dict[str, Any]:
     """MEM_ENCRYPTION_CONTEXT inventory for ``total`` realm slots."""
     return {'total': total, 'min_unit': 1, 'max_unit': 1, 'step_size': 1,
             'reserved': 0, 'allocation_ratio': 1.0}
 
 
-def realms_on_root(provider_tree, nodename):
+def realms_on_root(provider_tree: 'nova_tree.ProviderTree',
+                   nodename: str) -> bool:
     """True when the root carries realm slots put there by nova-cca."""
     root = provider_tree.data(nodename)
     return (glossary.REALM_RESOURCE_CLASS in root.inventory and
             glossary.REALM_TRAIT in root.traits)
 
 
-def realms_on_child(provider_tree, nodename):
+def realms_on_child(provider_tree: 'nova_tree.ProviderTree',
+                    nodename: str) -> bool:
     """True when Nova's ``<node>_arm_cca`` child carries realm slots."""
     name = glossary.child_provider_name(nodename)
     return provider_tree.exists(name) and (
         glossary.REALM_RESOURCE_CLASS in provider_tree.data(name).inventory)
 
 
-def move_allocations(allocations, source_uuid, target_uuid):
+def move_allocations(allocations: Allocations | None, source_uuid: str,
+                     target_uuid: str) -> list[str]:
     """Move every MEM_ENCRYPTION_CONTEXT allocation from source to target.
 
     ``allocations`` is the reshape input of update_provider_tree():
@@ -62,7 +77,7 @@ def move_allocations(allocations, source_uuid, target_uuid):
     Returns the consumers moved.
     """
     moved = []
-    for consumer, data in allocations.items():
+    for consumer, data in (allocations or {}).items():
         by_provider = data['allocations']
         source = by_provider.get(source_uuid)
         if (not source or
@@ -77,7 +92,8 @@ def move_allocations(allocations, source_uuid, target_uuid):
     return moved
 
 
-def realms_allocated(allocations, provider_uuid):
+def realms_allocated(allocations: Allocations | None,
+                     provider_uuid: str) -> int:
     """How many consumers hold MEM_ENCRYPTION_CONTEXT on the provider."""
     return sum(
         1 for data in (allocations or {}).values()
@@ -85,7 +101,8 @@ def realms_allocated(allocations, provider_uuid):
             provider_uuid, {}).get('resources', {}))
 
 
-def request_reshape(allocations, source, target):
+def request_reshape(allocations: Allocations | None, source: str,
+                    target: str) -> None:
     """Raise ReshapeNeeded unless Nova passed the allocations.
 
     Nova answers ReshapeNeeded by calling update_provider_tree() again with
@@ -97,8 +114,9 @@ def request_reshape(allocations, source, target):
         raise exception.ReshapeNeeded()
 
 
-def publish_on_root(provider_tree, nodename, total, traits,
-                    kept_inventory=None):
+def publish_on_root(provider_tree: 'nova_tree.ProviderTree', nodename: str,
+                    total: int | None, traits: Collection[str],
+                    kept_inventory: dict[str, Any] | None = None) -> None:
     """Make the root carry ``total`` realm slots and ``traits`` (or none).
 
     ``total`` 0 or None removes the inventory, unless ``kept_inventory``
@@ -129,10 +147,11 @@ class RealmLayout:
     start-up.
     """
 
-    name = None
+    name: str | None = None
 
-    def update(self, provider_tree, nodename, allocations, slots, traits,
-               nova_update):
+    def update(self, provider_tree: 'nova_tree.ProviderTree', nodename: str,
+               allocations: Allocations | None, slots: int,
+               traits: list[str], nova_update: Callable[[], None]) -> None:
         """Bring ``provider_tree`` to this layout.
 
         :param provider_tree: Nova's ProviderTree of the host
@@ -159,13 +178,14 @@ class RootLayout(RealmLayout):
 
     name = glossary.ROOT_LAYOUT
 
-    def __init__(self):
+    def __init__(self) -> None:
         #: whether this service start looked at the root's realm
         #: allocations (once, in a reshape)
         self._withdrawal_checked = False
 
-    def update(self, provider_tree, nodename, allocations, slots, traits,
-               nova_update):
+    def update(self, provider_tree: 'nova_tree.ProviderTree', nodename: str,
+               allocations: Allocations | None, slots: int,
+               traits: list[str], nova_update: Callable[[], None]) -> None:
         moved = self._move_realms_from_child(provider_tree, nodename,
                                              allocations)
         kept = None if slots else self._kept_inventory(
@@ -178,7 +198,9 @@ class RootLayout(RealmLayout):
                      len(moved), glossary.child_provider_name(nodename),
                      nodename)
 
-    def _move_realms_from_child(self, provider_tree, nodename, allocations):
+    def _move_realms_from_child(self, provider_tree: 'nova_tree.ProviderTree',
+                                nodename: str, allocations: Allocations | None
+                                ) -> list[str] | None:
         # 'child' -> 'root'
         if not realms_on_child(provider_tree, nodename):
             return None
@@ -188,7 +210,9 @@ class RootLayout(RealmLayout):
         root = provider_tree.data(nodename)
         return move_allocations(allocations, child.uuid, root.uuid)
 
-    def _kept_inventory(self, provider_tree, nodename, allocations):
+    def _kept_inventory(self, provider_tree: 'nova_tree.ProviderTree',
+                        nodename: str, allocations: Allocations | None
+                        ) -> dict[str, Any] | None:
         """Realm slots the root must keep although it offers none now.
 
         When the root has realm slots and the host offers none any more
@@ -228,8 +252,9 @@ class ChildLayout(RealmLayout):
 
     name = glossary.CHILD_LAYOUT
 
-    def update(self, provider_tree, nodename, allocations, slots, traits,
-               nova_update):
+    def update(self, provider_tree: 'nova_tree.ProviderTree', nodename: str,
+               allocations: Allocations | None, slots: int,
+               traits: list[str], nova_update: Callable[[], None]) -> None:
         moved = self._move_realms_to_child(provider_tree, nodename,
                                            allocations, slots)
         nova_update()
@@ -239,8 +264,9 @@ class ChildLayout(RealmLayout):
                      len(moved), nodename,
                      glossary.child_provider_name(nodename))
 
-    def _move_realms_to_child(self, provider_tree, nodename, allocations,
-                              slots):
+    def _move_realms_to_child(self, provider_tree: 'nova_tree.ProviderTree',
+                              nodename: str, allocations: Allocations | None,
+                              slots: int) -> list[str] | None:
         # 'root' -> 'child'
         if not realms_on_root(provider_tree, nodename):
             return None
@@ -264,7 +290,7 @@ class ChildLayout(RealmLayout):
 LAYOUTS = {layout.name: layout for layout in (RootLayout, ChildLayout)}
 
 
-def layout(name):
+def layout(name: str) -> RealmLayout:
     """A new layout object for ``[arm_cca] provider_layout = name``."""
     try:
         return LAYOUTS[name]()

@@ -19,10 +19,18 @@ again before it writes a guest (defence in depth): a realm request never
 becomes a plain guest, nor a realm beyond the host's ``max_guests``.
 """
 
+from collections.abc import Collection
+from collections.abc import Mapping
+from typing import Any
+from typing import TYPE_CHECKING
+
 from nova import exception
 
 from nova_cca import glossary
 from nova_cca.i18n import _
+
+if TYPE_CHECKING:
+    from nova_cca.virt.libvirt import detection
 
 
 class RealmCannotRun(exception.NovaException):
@@ -37,7 +45,8 @@ class RealmCannotRun(exception.NovaException):
                 '%(reason)s; it is not started as a plain guest.')
 
 
-def holds_slot(allocations, provider_uuids):
+def holds_slot(allocations: Mapping[str, Any] | None,
+               provider_uuids: Collection[str]) -> bool:
     """Whether ``allocations`` hold a realm slot on one of the providers.
 
     :param allocations: a consumer's allocations, ``{rp_uuid: {'resources':
@@ -50,7 +59,9 @@ def holds_slot(allocations, provider_uuids):
         if rp_uuid in provider_uuids)
 
 
-def refusal(capability, allocations=None, provider_uuids=()):
+def refusal(capability: 'detection.RealmCapability',
+            allocations: Mapping[str, Any] | None = None,
+            provider_uuids: Collection[str] = ()) -> str | None:
     """Why a realm must not start on this host, or None when it may.
 
     :param capability: the host's

@@ -27,7 +27,7 @@ from nova_cca import glossary
 from nova_cca.virt import measurement
 
 
-def register():
+def register() -> list[base.ExtraSpecValidator]:
     """Entry point: the validators of nova-cca's ``hw:`` keys."""
     return [
         base.ExtraSpecValidator(
