@@ -19,11 +19,17 @@ environment (in-memory SQLite behind the CellDatabases locks, the fake RPC
 driver with its 60 s call timeout) does not sustain 50 simultaneous
 native-thread requests on a 2-core machine: RPC calls time out and SQLite
 connections fail, which would test the harness rather than Placement.
+
+No realm provider may ever hold more realms than it has slots. Usages are
+read right after every allocation write Placement logs (its request log
+writes the line once the write's transaction has ended, in the writing
+thread), so every state the writes produce is checked, not a sample of
+them; the test also fails if no write was checked.
 """
 
 import concurrent.futures
-import threading
-import time
+import logging
+import re
 
 import nova.conf
 
@@ -35,6 +41,36 @@ SLOTS = {'cca-1': 8, 'cca-2': 7, 'cca-3': 5}   # 20 realm slots in all
 BOOTS = 50
 ROUNDS = 3
 CLIENTS = 10
+#: PUT /allocations/<consumer>, POST /allocations
+ALLOCATION_WRITE = re.compile(r'/allocations(/[^/]+)?$')
+
+
+class AllocationWriteChecker(logging.Handler):
+    """Reads realm usages after every successful allocation write.
+
+    Placement's request log writes one INFO line per request when the
+    response starts, in the thread that served it, after the write's
+    transaction ended. ``checks`` holds ``(method, URI, usages)`` for each
+    successful ``PUT /allocations/<consumer>`` or ``POST /allocations``
+    in that order; the usages are read before the request returns, so a
+    provider over its capacity after any write is seen.
+    """
+
+    def __init__(self, read_usages):
+        super().__init__(logging.INFO)
+        self.read_usages = read_usages
+        self.checks = []
+
+    def emit(self, record):
+        args = record.args if isinstance(record.args, dict) else {}
+        method, uri = args.get('REQUEST_METHOD'), args.get('REQUEST_URI', '')
+        # the fixture serves Placement under a prefix (/placement)
+        if (method not in ('PUT', 'POST') or
+                not ALLOCATION_WRITE.search(uri.partition('?')[0]) or
+                not str(args.get('status', '')).startswith('2')):
+            return
+        # read through Placement (GETs: they come back here and pass)
+        self.checks.append((method, uri, self.read_usages()))
 
 
 class ConcurrentRealmBootsTest(base.RealmTestBase):
@@ -48,15 +84,27 @@ class ConcurrentRealmBootsTest(base.RealmTestBase):
         self.flavor = self.realm_flavor()
         self.image = self.realm_image()
 
-    def _usages(self):
-        return {name: self.provider(self.realm_provider(name))['usages'][
-            'MEM_ENCRYPTION_CONTEXT'] for name in SLOTS}
+        self.realm_providers = {}
+        for name, slots in SLOTS.items():
+            provider = self.provider(self.realm_provider(name))
+            inventory = provider['inventories']['MEM_ENCRYPTION_CONTEXT']
+            self.assertEqual(slots, inventory['total'] - inventory['reserved'])
+            self.assertEqual(1.0, inventory['allocation_ratio'])
+            self.realm_providers[name] = provider['uuid']
 
-    def _watch_usages(self, stop, peaks):
-        while not stop.is_set():
-            for name, used in self._usages().items():
-                peaks[name] = max(peaks.get(name, 0), used)
-            time.sleep(0.05)
+    def _usages(self):
+        return {name: self.placement.get(
+            '/resource_providers/%s/usages' % rp_uuid,
+            version=harness.PLACEMENT_VERSION).body['usages'].get(
+                'MEM_ENCRYPTION_CONTEXT', 0)
+            for name, rp_uuid in self.realm_providers.items()}
+
+    def _check_every_allocation_write(self):
+        checker = AllocationWriteChecker(self._usages)
+        log = logging.getLogger('placement.requestlog')
+        log.addHandler(checker)
+        self.addCleanup(log.removeHandler, checker)
+        return checker
 
     def _boot(self, index):
         server = self.api.post_server({'server': self._build_server(
@@ -68,16 +116,12 @@ class ConcurrentRealmBootsTest(base.RealmTestBase):
                                        interval=0.1)
 
     def _round(self):
-        stop, peaks = threading.Event(), {}
-        watcher = threading.Thread(target=self._watch_usages,
-                                   args=(stop, peaks))
-        watcher.start()
+        checker = self._check_every_allocation_write()
         try:
             with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
                 servers = list(pool.map(self._boot, range(BOOTS)))
         finally:
-            stop.set()
-            watcher.join()
+            logging.getLogger('placement.requestlog').removeHandler(checker)
 
         active = [s for s in servers if s['status'] == 'ACTIVE']
         failed = [s for s in servers if s['status'] == 'ERROR']
@@ -88,8 +132,18 @@ class ConcurrentRealmBootsTest(base.RealmTestBase):
             self.assertEqual({}, self._get_allocations_by_server_uuid(
                 server['id']))
         self.assertEqual(SLOTS, self._usages())
-        for name, slots in SLOTS.items():
-            self.assertLessEqual(peaks.get(name, 0), slots, name)
+        # every realm that runs was claimed by one checked write (the
+        # scheduler's PUT /allocations/<server>)
+        claims = {uri.partition('?')[0].rsplit('/', 1)[-1]
+                  for method, uri, _ in checker.checks if method == 'PUT'}
+        self.assertLessEqual({s['id'] for s in active}, claims)
+        over = [(method, uri, usages)
+                for method, uri, usages in checker.checks
+                if any(usages[name] > slots
+                       for name, slots in SLOTS.items())]
+        self.assertEqual([], over)
+        # and a check saw every slot taken
+        self.assertIn(SLOTS, [usages for _, _, usages in checker.checks])
         placed = {}
         for server in active:
             host = server['OS-EXT-SRV-ATTR:host']
