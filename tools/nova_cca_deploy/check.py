@@ -431,9 +431,14 @@ class Checker:
             server_id = response.json()['server']['id']
             self.servers.append(server_id)
             server = self.wait(server_id, timeout=600, interval=2.0)
-            outcome[i] = (server_id, server['status'],
-                          time.monotonic() - started,
-                          server.get('fault', {}).get('message', ''))
+            elapsed = time.monotonic() - started
+            fault = server.get('fault', {}).get('message', '')
+            if server['status'] == 'ERROR' and not fault:
+                # the conductor saves the ERROR state before the fault
+                time.sleep(5)
+                fault = self.server(server_id).get('fault', {}).get(
+                    'message', '')
+            outcome[i] = (server_id, server['status'], elapsed, fault)
 
         threads = [threading.Thread(target=boot, args=(i,))
                    for i in range(LOAD_CLIENTS)]
