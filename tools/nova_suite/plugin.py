@@ -1,0 +1,200 @@
+# Copyright 2026 The nova-cca Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""pytest plugin for Nova's installed tests (``-p nova_suite.plugin``).
+
+In every pytest process (the xdist controller and each worker), before any
+test module is imported, :func:`pytest_configure`:
+
+* puts Nova in native-thread mode (``OS_NOVA_DISABLE_EVENTLET_PATCHING``,
+  as Nova's ``*-threading`` tox environments do);
+* with ``--nova-suite-activate``, runs ``nova_cca.activate()``;
+* works around two quirks of running Nova's tests from an installed wheel
+  under pytest (:func:`_fix_quirks`), the same way in both runs.
+
+Items outside the selection file are deselected; the controller writes the
+outcome of every test to ``--nova-suite-results`` (JSON).
+"""
+
+import json
+import os
+import re
+import sysconfig
+
+import pytest
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup('nova-suite')
+    group.addoption('--nova-suite-activate', action='store_true',
+                    help='run nova_cca.activate() before collection')
+    group.addoption('--nova-suite-selection', metavar='FILE',
+                    help='which tests run (see selection.txt)')
+    group.addoption('--nova-suite-results', metavar='FILE',
+                    help='write every test outcome here (JSON)')
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
+    from nova import monkey_patch
+    monkey_patch.patch()
+    if config.getoption('nova_suite_activate'):
+        import nova_cca
+        nova_cca.activate()
+    _fix_quirks()
+    path = config.getoption('nova_suite_selection')
+    if path:
+        config.pluginmanager.register(Selection.load(path), 'nova-suite-sel')
+    path = config.getoption('nova_suite_results')
+    if path and not hasattr(config, 'workerinput'):
+        config.pluginmanager.register(Results(path, config),
+                                      'nova-suite-results')
+
+
+def _fix_quirks():
+    """Make Nova's tests runnable here; both runs get the same fixes."""
+    from nova import test
+    from nova.tests.fixtures import conf as conf_fixture
+
+    # nova.test.TestCase._clear_attrs deletes every instance attribute in
+    # clean-up, including the test method pytest's unittest support keeps
+    # there; pytest then fails the test with AttributeError.
+    clear_attrs = test.TestCase._clear_attrs
+    if not getattr(clear_attrs, 'nova_suite', False):
+        def keep_test_attrs(self):
+            kept = {name: value for name, value in vars(self).items()
+                    if name.startswith('test')}
+            clear_attrs(self)
+            vars(self).update(kept)
+        keep_test_attrs.nova_suite = True
+        test.TestCase._clear_attrs = keep_test_attrs
+
+    # The wheel installs api-paste.ini under the environment's data prefix;
+    # ConfFixture defaults to $state_path/etc/nova (next to site-packages).
+    paste = os.path.join(sysconfig.get_path('data'), 'etc', 'nova',
+                         'api-paste.ini')
+    set_up = conf_fixture.ConfFixture.setUp
+    if not getattr(set_up, 'nova_suite', False):
+        def set_up_with_paste(self):
+            set_up(self)
+            self.conf.set_default('api_paste_config', paste, group='wsgi')
+        set_up_with_paste.nova_suite = True
+        conf_fixture.ConfFixture.setUp = set_up_with_paste
+
+
+class Selection:
+    """The selection file: which collected tests run.
+
+    ``PATH [REGEX]`` selects the tests under PATH (relative to
+    site-packages) whose ``Class::test`` name matches REGEX (searched,
+    case-insensitive; every test without one); ``- NODEID`` drops a test,
+    a class or a file again. ``#`` starts a comment.
+    """
+
+    def __init__(self, includes, excludes):
+        self.includes = includes
+        self.excludes = excludes
+
+    @classmethod
+    def load(cls, path):
+        includes, excludes = [], []
+        with open(path) as f:
+            for line in f:
+                line = line.split('#', 1)[0].strip()
+                if not line:
+                    continue
+                if line.startswith('- '):
+                    excludes.append(line[2:].strip())
+                    continue
+                where, _, regex = line.partition(' ')
+                regex = regex.strip()
+                includes.append(
+                    (where, re.compile(regex, re.I) if regex else None))
+        return cls(includes, excludes)
+
+    def paths(self):
+        return sorted({where for where, _ in self.includes})
+
+    @staticmethod
+    def _under(nodeid, prefix):
+        return (nodeid == prefix or
+                nodeid.startswith(prefix.rstrip('/') + '/') or
+                nodeid.startswith(prefix + '::'))
+
+    def selects(self, nodeid):
+        if any(self._under(nodeid, prefix) for prefix in self.excludes):
+            return False
+        name = nodeid.partition('::')[2]
+        return any(self._under(nodeid, where) and
+                   (regex is None or regex.search(name))
+                   for where, regex in self.includes)
+
+    def pytest_collection_modifyitems(self, config, items):
+        keep, drop = [], []
+        for item in items:
+            (keep if self.selects(item.nodeid) else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+
+
+class Results:
+    """Outcome of every test, written as JSON at the end of the session."""
+
+    def __init__(self, path, config):
+        self.path = path
+        self.config = config
+        self.tests = {}
+        self.collection_errors = {}
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.collection_errors[report.nodeid] = _crash(report)
+
+    def pytest_runtest_logreport(self, report):
+        entry = self.tests.setdefault(
+            report.nodeid, {'outcome': 'passed', 'duration': 0.0})
+        entry['duration'] = round(entry['duration'] + report.duration, 3)
+        if report.failed:
+            if entry['outcome'] in ('failed', 'error'):
+                return
+            entry['outcome'] = 'failed' if report.when == 'call' else 'error'
+            entry['crash'] = _crash(report)
+            entry['details'] = str(report.longrepr)[-4000:]
+        elif report.skipped and entry['outcome'] == 'passed':
+            entry['outcome'] = 'skipped'
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        import nova_cca
+
+        data = {
+            'activated': self.config.getoption('nova_suite_activate'),
+            'nova_cca': os.path.dirname(nova_cca.__file__),
+            'exit_status': int(exitstatus),
+            'collection_errors': self.collection_errors,
+            'tests': self.tests,
+        }
+        with open(self.path, 'w') as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+
+
+def _crash(report):
+    """The key line of a failure: where it ended and the exception."""
+    crash = getattr(report.longrepr, 'reprcrash', None)
+    if crash is not None:
+        message = crash.message.strip().splitlines() or ['']
+        return '%s:%s: %s' % (crash.path, crash.lineno, message[0][:300])
+    lines = str(report.longrepr).strip().splitlines() or ['']
+    return lines[-1][:300]
