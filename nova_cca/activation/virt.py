@@ -57,6 +57,7 @@ virt.compute_driver_module       ``nova.virt.libvirt_cca``, whence
 """
 
 import importlib
+import importlib.metadata
 import sys
 import threading
 import types
@@ -161,13 +162,15 @@ def domain_caps_features_registered() -> bool:
 
 
 def known_drivers() -> dict[str, str]:
-    """``{name: 'module:Class'}`` of every loadable realm driver."""
-    from stevedore import extension
+    """``{name: 'module:Class'}`` of every loadable realm driver.
 
+    Reads the entry points' metadata only: nothing is imported until a
+    driver is asked for by name, so loading ``LibvirtCCADriver`` never
+    imports another distribution's driver (the simulator's).
+    """
     drivers = dict(DRIVERS)
-    manager: Any = extension.ExtensionManager(DRIVER_ENTRY_POINTS,
-                                              invoke_on_load=False)
-    for entry_point in manager.list_entry_points():
+    for entry_point in importlib.metadata.entry_points(
+            group=DRIVER_ENTRY_POINTS):
         drivers.setdefault(entry_point.name, entry_point.value)
     return drivers
 

@@ -119,7 +119,7 @@ def require_realm_traits_on_root(ctxt: 'nova_context.RequestContext',
     built; returns whether it changed ``request_spec`` (Nova's filter
     convention).
     """
-    if not asks_on_root() or not _is_realm_spec(request_spec):
+    if not _is_realm_spec(request_spec) or not asks_on_root():
         return False
     traits = realm_root_traits(
         scheduler_utils.ResourceRequest.from_request_spec(request_spec))
@@ -146,8 +146,11 @@ def add_measurement_traits(
 
     Runs after Nova translated the memory-encryption request into
     ``resource_request``; does nothing unless Nova required the realm
-    trait (a request that is not a realm costs one set lookup).
+    trait (a request that asks for no memory encryption costs two key
+    lookups).
     """
+    if not model.asks_for_encryption(flavor, image):
+        return
     if glossary.REALM_TRAIT not in resource_request.all_required_traits:
         return
     for trait in measurement.required_traits(flavor, image):

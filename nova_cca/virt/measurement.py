@@ -80,6 +80,11 @@ def image_key(setting: str) -> str:
     return 'hw_' + setting
 
 
+#: the keys of every setting, as flavor extra specs and image properties
+FLAVOR_KEYS = tuple(flavor_key(s) for s in SETTINGS)
+IMAGE_KEYS = tuple(image_key(s) for s in SETTINGS)
+
+
 @dataclasses.dataclass(frozen=True)
 class RealmRequest:
     """What a realm asks of its host; equal requests are the same realm.
@@ -133,8 +138,8 @@ def asks_for_settings(flavor: 'objects.Flavor',
     """
     specs = flavor.get('extra_specs', {}) or {}
     props = image_meta.properties
-    return any(flavor_key(s) in specs or
-               props.get(image_key(s)) is not None for s in SETTINGS)
+    return (any(key in specs for key in FLAVOR_KEYS) or
+            any(key in props for key in IMAGE_KEYS))
 
 
 def _parse(setting: str, key: str, value: Any) -> Any:

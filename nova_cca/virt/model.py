@@ -38,9 +38,30 @@ REALM_MACHINE_TYPE = 'virt'
 REALM_FIRMWARE_TYPE = fields.FirmwareType.UEFI
 
 
+def asks_for_encryption(flavor: 'objects.Flavor',
+                        image_meta: 'objects.ImageMeta') -> bool:
+    """Whether the flavor or the image mentions memory encryption at all.
+
+    ``hw:mem_encryption`` set (to any value) or ``hw_mem_encryption``
+    true: the two keys Nova's ``get_mem_encryption_constraint`` reads
+    first. False means no model, and no realm, can be asked for.
+    """
+    specs = flavor.get('extra_specs', {}) or {}
+    return ('hw:mem_encryption' in specs or
+            bool(image_meta.properties.get('hw_mem_encryption')))
+
+
 def is_realm(flavor: 'objects.Flavor',
              image_meta: 'objects.ImageMeta') -> bool:
-    """True when the flavor and image ask for an Arm CCA realm."""
+    """True when the flavor and image ask for an Arm CCA realm.
+
+    A request that asks for no memory encryption at all (neither
+    ``hw:mem_encryption`` nor ``hw_mem_encryption`` set) is answered from
+    those two keys, which Nova reads first itself; any other goes through
+    Nova's ``get_mem_encryption_constraint``.
+    """
+    if not asks_for_encryption(flavor, image_meta):
+        return False
     config = hardware.get_mem_encryption_constraint(flavor, image_meta)
     return config is not None and config.model == glossary.ARM_CCA
 

@@ -43,7 +43,8 @@ def implied_model(flavor: 'objects.Flavor',
     Whether encryption is requested at all is left to Nova's own checks.
     """
     props = image_meta.properties
-    if props.get('hw_architecture') != glossary.AARCH64:
+    if ('hw_architecture' not in props or
+            props.hw_architecture != glossary.AARCH64):
         return None
     if props.get('hw_mem_encryption_model') is not None:
         return None
