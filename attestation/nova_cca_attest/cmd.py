@@ -17,7 +17,10 @@ attestation token, verify one.
 
     nova-cca-attest verify TOKEN|- [--cpak FILE] [--nonce HEX]
         [--rpv BASE64 | --server UUID] [--algo sha256|sha512] [--rim HEX]
-        [--allow-debug-lifecycle] [--json]
+        [--reference CORIM|RVSTORE] [--allow-debug-lifecycle] [--json]
+    nova-cca-attest reference (--domain XML | --vmm qemu|kvmtool)
+        --host-params FILE... [--kernel F] [--initrd F] [--firmware F]
+        [--dtb F] [--corim FILE] [--profile PROFILE] [--json]
     nova-cca-attest collect --nonce HEX [--output FILE] [--tsm-root DIR]
 
 Exit codes of ``verify``, one per outcome (docs/attestation.md):
@@ -32,6 +35,10 @@ Exit codes of ``verify``, one per outcome (docs/attestation.md):
   ``verify ... && trust`` never trusts an unanchored token; not 1, so
   that a script tells "forged or wrong" from "not anchored"; not 3, which
   nova-cca's other commands use for "cannot check".
+
+``reference`` computes the measurements a realm should report
+(:mod:`nova_cca_attest.reference`): 0 computed; 1 the inputs describe no
+realm launch that can be measured; 2 usage error.
 
 Every text the token carries is printed escaped (no control character
 reaches the terminal). ``collect``: 0 the token was written; 1 it could
@@ -95,12 +102,18 @@ def add_actions(parser: argparse.ArgumentParser) -> None:
     verify.add_argument('--rim', metavar='HEX', type=_rim,
                         help='the expected initial measurement (from your '
                              'own build)')
+    verify.add_argument('--reference', metavar='FILE',
+                        help='reference values: an unsigned CoRIM in a '
+                             'CCA realm profile (e.g. from "reference '
+                             '--corim") or a Trustee reference-value store; '
+                             'the token must match one of them')
     verify.add_argument('--allow-debug-lifecycle', action='store_true',
                         help='let a platform in a recoverable debug '
                              'lifecycle state pass (a decommissioned one '
                              'never does)')
     verify.add_argument('--json', action='store_true',
                         help='print one JSON document')
+    _add_reference(actions)
     collect = actions.add_parser(
         'collect', help="ask this realm guest's kernel for a token",
         description='Inside a realm guest: ask the kernel (configfs TSM '
@@ -114,6 +127,53 @@ def add_actions(parser: argparse.ArgumentParser) -> None:
     collect.add_argument('--tsm-root', metavar='DIR', default=None,
                          help='configfs TSM report directory (default '
                               '/sys/kernel/config/tsm/report)')
+
+
+def _add_reference(actions):
+    reference = actions.add_parser(
+        'reference', help="compute a realm's expected measurements",
+        description="Compute the initial measurement (RIM) a realm should "
+                    "report, from its libvirt domain XML (or a VMM layout), "
+                    "its payload files and the host's realm parameters; "
+                    "print it, or write an unsigned CoRIM for a verifier.")
+    source = reference.add_mutually_exclusive_group(required=True)
+    source.add_argument('--domain', metavar='XML',
+                        help='the libvirt domain XML of the realm (QEMU)')
+    source.add_argument('--vmm', choices=('qemu', 'kvmtool'),
+                        help='no domain XML: the VMM whose layout to use, '
+                             'with --cpus, --memory, --append')
+    reference.add_argument('--host-params', metavar='FILE', action='append',
+                           required=True,
+                           help="the host's realm parameters (JSON, YAML or "
+                                "key = value); repeat to overlay")
+    for name in ('kernel', 'initrd', 'firmware', 'dtb'):
+        reference.add_argument('--' + name, metavar='FILE',
+                               help='the %s (a local copy of the file the '
+                                    'domain XML names)' % name)
+    reference.add_argument('--cpus', type=int, default=1,
+                           help='vCPUs (with --vmm)')
+    reference.add_argument('--memory', metavar='MiB', type=int, default=128,
+                           help='RAM in MiB (with --vmm)')
+    reference.add_argument('--append', metavar='TEXT',
+                           help='kernel command line (with --vmm)')
+    reference.add_argument('--measurement-log', action='store_true',
+                           help='the VMM loads a measurement log (with '
+                                '--vmm)')
+    reference.add_argument('--rems-at-launch', action='store_true',
+                           help='also publish REM0-3 as they are at launch '
+                                '(zero): only for a guest that extends none')
+    reference.add_argument('--corim', metavar='FILE',
+                           help='write the reference values as an unsigned '
+                                'CoRIM')
+    reference.add_argument('--profile', default='tag:arm.com,2025:'
+                           'cca_realm#1.0.0',
+                           choices=('tag:arm.com,2025:cca_realm#1.0.0',
+                                    'http://arm.com/cca/realm/1'),
+                           help='the CoRIM profile (default: %(default)s)')
+    reference.add_argument('--output-dtb', metavar='FILE',
+                           help='write the device tree that was measured')
+    reference.add_argument('--json', action='store_true',
+                           help='print one JSON document')
 
 
 def _hex(text, what, sizes):
@@ -180,6 +240,8 @@ def run(argv: list[str] | None = None) -> int:
 def main(args: argparse.Namespace) -> int:
     if args.attest_command == 'collect':
         return collect(args)
+    if args.attest_command == 'reference':
+        return reference(args)
     return verify(args)
 
 
@@ -241,6 +303,16 @@ def verify(args: argparse.Namespace) -> int:
             expected.cpak = keys.load_public_key(args.cpak)
         except keys.KeyFileError as e:
             return _error(str(e), USAGE)
+    if args.reference:
+        from nova_cca_attest.reference import corim
+        try:
+            with open(args.reference, 'rb') as f:
+                expected.references = corim.read(f.read(), args.reference)
+        except OSError as e:
+            return _error('cannot read reference values %s: %s'
+                          % (args.reference, e.strerror or e), USAGE)
+        except corim.ReferenceError as e:
+            return _error('unusable reference values: %s' % e, USAGE)
     try:
         data = _read_token(args.token, cca_token.MAX_TOKEN_BYTES)
     except OSError as e:
@@ -260,6 +332,50 @@ def verify(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(to_text(result.to_dict()))
     return EXIT_CODES[result.outcome]
+
+
+def reference(args: argparse.Namespace) -> int:
+    from nova_cca_attest.reference import launch as launches
+    from nova_cca_attest.reference import ReferenceError
+    files = {name: getattr(args, name)
+             for name in ('kernel', 'initrd', 'firmware', 'dtb')}
+    try:
+        domain_xml = None
+        if args.domain:
+            with open(args.domain, encoding='utf-8') as f:
+                domain_xml = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        return _error('cannot read %s: %s' % (args.domain, e), USAGE)
+    try:
+        result = launches.compute(
+            args.host_params, domain_xml=domain_xml, vmm=args.vmm,
+            files=files, cpus=args.cpus, memory=args.memory << 20,
+            append=args.append, measurement_log=args.measurement_log)
+    except ReferenceError as e:
+        return _error(str(e), 1)
+    if args.output_dtb:
+        try:
+            with open(args.output_dtb, 'wb') as f:
+                f.write(result.plan.dtb)
+        except OSError as e:
+            return _error('cannot write %s: %s' % (args.output_dtb, e), USAGE)
+    if args.corim:
+        try:
+            from nova_cca_attest.reference import corim
+        except ImportError as e:
+            return _error("--corim needs the 'verify' extra (cbor2): %s"
+                          % e, USAGE)
+        try:
+            with open(args.corim, 'wb') as f:
+                f.write(corim.build(result.reference(args.rems_at_launch),
+                                    args.profile))
+        except OSError as e:
+            return _error('cannot write %s: %s' % (args.corim, e), USAGE)
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        sys.stdout.write(result.to_text())
+    return 0
 
 
 def _read_token(path, limit):

@@ -86,6 +86,9 @@ class Expectations:
     cpak: object = None        # an EllipticCurvePublicKey
     #: let a platform in a (recoverable) debug lifecycle state pass
     allow_debug_lifecycle: bool = False
+    #: reference values (nova_cca_attest.reference.corim.Reference): the
+    #: token passes when it matches one of them entirely
+    references: list = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,7 +170,44 @@ def verify(token: 'cca_token.Token', expected: Expectations) -> 'Result':
             'initial-measurement', realm[c.INITIAL_MEASUREMENT],
             expected.rim, 'the initial measurement (44238) is the '
             'expected one', hex))
+    if expected.references:
+        checks.append(_references(realm, expected.references))
     return Result(token=token, checks=checks)
+
+
+def _references(realm, references):
+    """Pass when one reference's algorithm, RIM and (where it gives
+    them) RPV and REMs are the token's.
+    """
+    found = {'algorithm': realm[c.HASH_ALGORITHM],
+             'rim': realm[c.INITIAL_MEASUREMENT],
+             'rpv': realm[c.PERSONALIZATION_VALUE]}
+    misses = []
+    for reference in references:
+        wrong = []
+        if reference.algorithm and reference.algorithm != found['algorithm']:
+            wrong.append('algorithm %s, token %s' % (
+                reference.algorithm, found['algorithm']))
+        if not hmac.compare_digest(reference.rim, found['rim']):
+            wrong.append('RIM %s, token %s' % (reference.rim.hex(),
+                                               found['rim'].hex()))
+        if reference.rpv is not None and \
+                not hmac.compare_digest(reference.rpv, found['rpv']):
+            wrong.append('RPV differs')
+        for index, rem in enumerate(reference.rems):
+            if rem is not None and not hmac.compare_digest(
+                    rem, realm[c.EXTENSIBLE_MEASUREMENTS][index]):
+                wrong.append('REM%d differs' % index)
+        if not wrong:
+            given = ['RIM'] + (['RPV'] if reference.rpv is not None else [])
+            given += ['REM%d' % i for i, rem in enumerate(reference.rems)
+                      if rem is not None]
+            return Check('reference-values', PASS,
+                         'the %s match %s' % (', '.join(given),
+                                              reference.source))
+        misses.append('%s: %s' % (reference.source, '; '.join(wrong)))
+    return Check('reference-values', FAIL,
+                 'no reference value matches: %s' % ' | '.join(misses))
 
 
 def _profile(name, value, known):
