@@ -55,12 +55,23 @@ def is_realm(flavor: 'objects.Flavor',
              image_meta: 'objects.ImageMeta') -> bool:
     """True when the flavor and image ask for an Arm CCA realm.
 
-    A request that asks for no memory encryption at all (neither
-    ``hw:mem_encryption`` nor ``hw_mem_encryption`` set) is answered from
-    those two keys, which Nova reads first itself; any other goes through
-    Nova's ``get_mem_encryption_constraint``.
+    A request that asks for no memory encryption, or for another model by
+    name, or for none on an image that is not aarch64, is answered from
+    the keys Nova reads itself; only a realm candidate goes through
+    Nova's ``get_mem_encryption_constraint`` (which also refuses what is
+    contradictory).
     """
     if not asks_for_encryption(flavor, image_meta):
+        return False
+    specs = flavor.get('extra_specs', {}) or {}
+    props = image_meta.properties
+    named = {specs.get('hw:mem_encryption_model'),
+             props.get('hw_mem_encryption_model')} - {None, ''}
+    if named and glossary.ARM_CCA not in named:
+        # another model by name (SEV, TDX): Nova's alone
+        return False
+    if not named and props.get('hw_architecture') != glossary.AARCH64:
+        # Nova's default model, not an implied realm
         return False
     config = hardware.get_mem_encryption_constraint(flavor, image_meta)
     return config is not None and config.model == glossary.ARM_CCA

@@ -186,18 +186,7 @@ def _schedule(monkeypatch, spec, nova_alone):
     return dict(calls), request.to_querystring(), set(spec.root_required)
 
 
-#: known gap: for a SEV request the realm request filter asks Nova's
-#: get_mem_encryption_constraint once more (nova_cca.virt.model.is_realm
-#: answers from the keys only when no encryption is asked for at all)
-SEV_GAP = pytest.mark.xfail(strict=True, reason=(
-    'issue 19 item 2: a SEV request reads its memory encryption request '
-    'twice in nova-scheduler (the realm request filter calls '
-    'get_mem_encryption_constraint through model.is_realm)'))
-
-
-@pytest.mark.parametrize('kind', [
-    pytest.param(kind, marks=SEV_GAP) if kind.startswith('sev') else kind
-    for kind in sorted(NOT_REALMS)])
+@pytest.mark.parametrize('kind', sorted(NOT_REALMS))
 def test_no_more_work_than_nova_for_a_request_that_is_not_a_realm(
         monkeypatch, kind):
     novas = _schedule(monkeypatch, _request_spec(*NOT_REALMS[kind]),
