@@ -25,6 +25,7 @@ import collections
 import importlib.metadata
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -89,7 +90,12 @@ def pytest_command(args, run, results):
 
 
 def run_pytest(args, run):
-    """Run one pass; returns (results dict or None, wall seconds)."""
+    """Run one pass.
+
+    :returns: (results dict or None, wall seconds, CPU seconds of pytest
+        and its workers: about twice the wall time of an idle 2-core
+        machine)
+    """
     results = os.path.join(args.work_dir, run + '.json')
     log = os.path.join(args.work_dir, run + '.log')
     env = dict(os.environ)
@@ -101,6 +107,7 @@ def run_pytest(args, run):
     env.setdefault('OS_TEST_TIMEOUT', '160')
     print('%s run: pytest, log in %s' % (run, log), flush=True)
     start = time.monotonic()
+    used = _children_cpu()
     with open(log, 'w') as out:
         # a session of its own: stopping the runner stops the xdist workers
         process = subprocess.Popen(
@@ -114,9 +121,15 @@ def run_pytest(args, run):
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait()
     seconds = round(time.monotonic() - start, 1)
-    print('%s run: exit status %d, %.0f s: %s' % (
-        run, status, seconds, _last_line(log)), flush=True)
-    return load_results(results), seconds
+    cpu = round(_children_cpu() - used, 1)
+    print('%s run: exit status %d, %.0f s (CPU %.0f s): %s' % (
+        run, status, seconds, cpu, _last_line(log)), flush=True)
+    return load_results(results), seconds, cpu
+
+
+def _children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def load_results(path):
@@ -186,8 +199,9 @@ def slowest(results, number=10):
 
 def print_summary(report):
     for run in RUNS:
-        print('%s: %s, %s s' % (run, report['counts'][run],
-                                report['durations'].get(run)))
+        print('%s: %s, %s s (CPU %s s)' % (
+            run, report['counts'][run], report['durations'].get(run, '-'),
+            report['cpu_seconds'].get(run, '-')))
     by_crash = collections.defaultdict(list)
     for regression in report['regressions']:
         by_crash[regression['crash']].append(regression['test'])
@@ -224,11 +238,11 @@ def main(argv=None):
         args.work_dir = tempfile.mkdtemp(prefix='nova-tests-')
     os.makedirs(args.work_dir, exist_ok=True)
     expected = load_expected(args.expected)
-    results, durations = {}, {}
+    results, durations, cpu = {}, {}, {}
     start = time.monotonic()
     for run in RUNS:
         if not args.no_run and args.run in (None, run):
-            results[run], durations[run] = run_pytest(args, run)
+            results[run], durations[run], cpu[run] = run_pytest(args, run)
     if len(durations) == len(RUNS):
         durations['total'] = round(time.monotonic() - start, 1)
     for run in RUNS:
@@ -249,6 +263,7 @@ def main(argv=None):
         'workers': args.workers,
         'work_dir': os.path.abspath(args.work_dir),
         'durations': durations,
+        'cpu_seconds': cpu,
         'counts': {'plain': counts(plain), 'activated': counts(activated),
                    'regressions': len(regressions),
                    'expected_differences': len(listed),

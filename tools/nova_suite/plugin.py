@@ -190,11 +190,57 @@ class Results:
             json.dump(data, f, indent=1, sort_keys=True)
 
 
+#: frames of test and mocking libraries: never the key line
+_HELPERS = r'/(testtools|unittest|fixtures|_pytest|oslotest)/'
+
+
 def _crash(report):
-    """The key line of a failure: where it ended and the exception."""
-    crash = getattr(report.longrepr, 'reprcrash', None)
-    if crash is not None:
-        message = crash.message.strip().splitlines() or ['']
-        return '%s:%s: %s' % (crash.path, crash.lineno, message[0][:300])
-    lines = str(report.longrepr).strip().splitlines() or ['']
-    return lines[-1][:300]
+    """The key line of a failure: its last frame and the exception.
+
+    The frame is the innermost one in nova_cca if the traceback has one.
+    testtools' failures reach pytest as text, so the text is read.
+    """
+    text = str(report.longrepr)
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines)
+              if line.startswith('Traceback (most recent call last)')]
+    if not starts:
+        crash = getattr(report.longrepr, 'reprcrash', None)
+        if crash is not None:
+            message = crash.message.strip().splitlines() or ['']
+            return '%s:%s: %s' % (_short(crash.path), crash.lineno,
+                                  message[0][:300])
+        return (lines or [''])[-1][:300]
+    frames, exception = [], []
+    for line in lines[starts[-1] + 1:]:
+        if exception:
+            exception.append(line.strip())
+            if line.strip() and not exception[0].endswith(':'):
+                break
+            if len(exception) == 3:
+                break
+        elif line.startswith('  File '):
+            frames.append(line.strip())
+        elif line and not line.startswith(' '):
+            exception.append(line.strip())
+    ours = [frame for frame in frames if '/nova_cca/' in frame]
+    tested = [frame for frame in frames
+              if not re.search(_HELPERS, frame)]
+    frame = (ours or tested or frames or [''])[-1]
+    match = re.match(r'File "(.*)", line (\d+), in (.*)', frame)
+    if match:
+        frame = '%s:%s (%s)' % (_short(match.group(1)), match.group(2),
+                                match.group(3))
+    return '%s: %s' % (frame, ' '.join(filter(None, exception))[:300])
+
+
+def _short(path):
+    """A path from its package on (nova/..., nova_cca/...)."""
+    match = re.search(r'/lib/python3[.0-9]*/(site-packages/)?', path)
+    if match:
+        return path[match.end():]
+    parts = path.split('/')
+    for package in ('nova_cca', 'nova', 'placement'):
+        if package in parts:
+            return '/'.join(parts[parts.index(package):])
+    return path
