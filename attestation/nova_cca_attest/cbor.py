@@ -63,7 +63,30 @@ def loads(data: bytes, what: str) -> Any:
     if stream.tell() != len(data):
         raise TokenError('%s has %d trailing bytes after its CBOR item'
                          % (what, len(data) - stream.tell()))
+    if not _well_formed(value):
+        # e.g. a lone "break" (0xff), which some cbor2 releases return as
+        # a sentinel object instead of raising
+        raise TokenError('%s is not well-formed CBOR: an item outside '
+                         "CBOR's data model" % what)
     return value
+
+
+#: what the decoder may return for a well-formed item
+_ITEM_TYPES = (bytes, bytearray, str, int, float, bool, type(None),
+               cbor2.CBORSimpleValue, type(cbor2.undefined))
+
+
+def _well_formed(value: Any) -> bool:
+    if isinstance(value, _ITEM_TYPES):
+        return True
+    if isinstance(value, cbor2.CBORTag):
+        return _well_formed(value.value)
+    if isinstance(value, Mapping):
+        return all(_well_formed(k) and _well_formed(v)
+                   for k, v in value.items())
+    if isinstance(value, (list, tuple, frozenset)):
+        return all(_well_formed(item) for item in value)
+    return False
 
 
 def dumps(value: Any) -> bytes:
