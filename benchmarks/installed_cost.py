@@ -126,18 +126,9 @@ def measure(url, mode, repeat, library):
 
 
 def run_mode(url, mode, repeat, library, directory):
-    prefix = os.path.join(directory, 'callgrind.%s.%s' % (
-        os.path.basename(url), mode))
-    cmd = ['valgrind', '--tool=callgrind', '--instr-atstart=no',
-           '--callgrind-out-file=%s.%%p' % prefix,
-           sys.executable, '-m', 'benchmarks.installed_cost',
-           '--measure', '--db', url, '--mode', mode,
-           '--repeat', str(repeat), '--library', library]
-    env = dict(os.environ, PYTHONHASHSEED='0')
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env,
-                            cwd=os.path.dirname(instructions.HERE))
-    return proc, prefix
+    return instructions.under_callgrind(
+        'benchmarks.installed_cost', url, mode, directory,
+        ['--mode', mode, '--repeat', str(repeat), '--library', library])
 
 
 def summarize(config, counts, answers):

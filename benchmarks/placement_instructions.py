@@ -147,20 +147,29 @@ def counted(out_prefix):
     return found
 
 
-def run_kind(url, kind, repeat, library, directory):
-    """Start one kind under callgrind; return the running process."""
+def under_callgrind(module, url, name, directory, arguments):
+    """Start ``python -m module --measure ...`` under callgrind.
+
+    Returns the running process and the prefix of callgrind's files
+    (:func:`counted` reads them).
+    """
     prefix = os.path.join(directory, 'callgrind.%s.%s' % (
-        os.path.basename(url), kind))
+        os.path.basename(url), name))
     cmd = ['valgrind', '--tool=callgrind', '--instr-atstart=no',
            '--callgrind-out-file=%s.%%p' % prefix,
-           sys.executable, '-m', 'benchmarks.placement_instructions',
-           '--measure', '--db', url, '--kind', kind,
-           '--repeat', str(repeat), '--library', library]
+           sys.executable, '-m', module, '--measure', '--db', url]
     env = dict(os.environ, PYTHONHASHSEED='0')
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(cmd + list(arguments), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env,
                             cwd=os.path.dirname(HERE))
     return proc, prefix
+
+
+def run_kind(url, kind, repeat, library, directory):
+    """Start one kind under callgrind; return the running process."""
+    return under_callgrind(
+        'benchmarks.placement_instructions', url, kind, directory,
+        ['--kind', kind, '--repeat', str(repeat), '--library', library])
 
 
 def summarize(config, counts):
