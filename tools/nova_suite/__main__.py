@@ -50,10 +50,13 @@ def parse_args(argv):
     parser.add_argument('--report', metavar='FILE',
                         help='write the JSON summary here')
     parser.add_argument('--selection', metavar='FILE',
-                        default=os.path.join(HERE, 'selection.txt'))
+                        default=os.path.join(HERE, 'selection.txt'),
+                        help='which tests run (default: %(default)s)')
     parser.add_argument('--expected', metavar='FILE',
                         default=os.path.join(HERE,
-                                             'expected-differences.yaml'))
+                                             'expected-differences.yaml'),
+                        help='differences allowed, each with its reason '
+                             '(default: %(default)s)')
     parser.add_argument('-n', '--workers', type=int, default=2,
                         help='pytest-xdist workers per run (default 2)')
     parser.add_argument('--work-dir', metavar='DIR',
