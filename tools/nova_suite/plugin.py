@@ -231,7 +231,10 @@ def _crash(report):
     if match:
         frame = '%s:%s (%s)' % (_short(match.group(1)), match.group(2),
                                 match.group(3))
-    return '%s: %s' % (frame, ' '.join(filter(None, exception))[:300])
+    exception = ' '.join(filter(None, exception))
+    # object addresses would split one cause into one group per test
+    exception = re.sub(r' at 0x[0-9a-f]+', '', exception)
+    return '%s: %s' % (frame, exception[:300])
 
 
 def _short(path):
