@@ -44,7 +44,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 
@@ -208,13 +207,7 @@ def main(argv=None):
             for unrelated in [float(u) for u in
                               args.unrelated_children.split(',') if u]:
                 url = instructions.config_url(hosts, unrelated, directory)
-                subprocess.run(
-                    [sys.executable, '-m',
-                     'benchmarks.placement_instructions', '--fill-only',
-                     '--db', url, '--hosts', str(hosts),
-                     '--unrelated-children', str(unrelated)],
-                    check=True, stdout=subprocess.PIPE, text=True,
-                    cwd=os.path.dirname(instructions.HERE))
+                instructions.fill_in_process(url, hosts, unrelated)
                 running = [(mode,) + run_mode(url, mode, args.repeat,
                                               library, directory)
                            for mode in MODES]

@@ -117,6 +117,16 @@ def fill(url, hosts, unrelated):
     return count
 
 
+def fill_in_process(url, hosts, unrelated):
+    """:func:`fill` in a process of its own; the providers created."""
+    return int(subprocess.run(
+        [sys.executable, '-m', 'benchmarks.placement_instructions',
+         '--fill-only', '--db', url, '--hosts', str(hosts),
+         '--unrelated-children', str(unrelated)],
+        check=True, stdout=subprocess.PIPE, text=True,
+        cwd=os.path.dirname(HERE)).stdout.split()[-1])
+
+
 def measure(url, query, repeat, library):
     """In the process under callgrind: warm up, then counted requests."""
     region = ctypes.CDLL(library)
@@ -275,13 +285,7 @@ def main(argv=None):
                               args.unrelated_children.split(',') if u]:
                 url = config_url(hosts, unrelated, directory)
                 started = time.perf_counter()
-                providers = int(subprocess.run(
-                    [sys.executable, '-m',
-                     'benchmarks.placement_instructions', '--fill-only',
-                     '--db', url, '--hosts', str(hosts),
-                     '--unrelated-children', str(unrelated)],
-                    check=True, stdout=subprocess.PIPE, text=True,
-                    cwd=os.path.dirname(HERE)).stdout.split()[-1])
+                providers = fill_in_process(url, hosts, unrelated)
                 config = {'db': scale.database_version(url),
                           'layout': glossary.ROOT_LAYOUT, 'hosts': hosts,
                           'share': 1.0,
